@@ -1,0 +1,5 @@
+"""Shared test set-up: a headless matplotlib backend, as QuantEcon's tests/matplotlibrc does."""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")

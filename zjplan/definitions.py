@@ -1,0 +1,356 @@
+"""Indicator definitions: the plan's annex, declared in YAML, loaded into frozen dataclasses.
+
+The default file is ``zjplan/indicators.yml`` (the 16 key indicators of
+《制造强省建设行动计划》, 浙委办发〔2020〕8号). A plan with other targets is a new file of the
+same form passed to :func:`load_definitions`; nothing in the code names an indicator.
+
+Every field is validated on load. An error names the file, the indicator and the field,
+so that a typo in a definitions file is found before any number is computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pandas as pd
+import yaml
+
+DEFAULT_DEFINITIONS = Path(__file__).with_name("indicators.yml")
+
+TargetKind = Literal["level", "average_growth", "ceiling", "qualitative"]
+Comparator = Literal[">=", "<"]
+Direction = Literal["higher", "lower"]
+PriceBasis = Literal["current", "constant_2019", "comparable", "ratio"]
+Deflator = Literal["ppi", "gdp_deflator"]
+DeflateAs = Literal["amount", "intensity", "none"]
+
+
+class DefinitionError(ValueError):
+    """A definitions file is malformed; the message names the file, indicator and field."""
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """``numerator / denominator * scale``, both published series in the same unit family."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+    @property
+    def formula(self) -> str:
+        scale = "" if self.scale == 1 else f" × {self.scale:g}"
+        return f"{self.numerator} / {self.denominator}{scale}"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One key indicator of the plan, as its annex defines it."""
+
+    id: int
+    key: str
+    category: Category
+    name_zh: str
+    name_en: str
+    unit: str
+    unit_en: str
+    baseline_year: int
+    baseline_value: float | None
+    target_year: int
+    target_value: float | None
+    target_text: str
+    target_kind: TargetKind
+    comparator: Comparator | None
+    direction: Direction
+    price_basis: PriceBasis
+    deflate_as: DeflateAs
+    series: str
+    deflator: Deflator | None = None
+    derive: Derivation | None = None
+    proxies: tuple[str, ...] = ()
+    note_en: str = ""
+
+    @property
+    def sign(self) -> int:
+        """+1 where higher is better, -1 where lower is better."""
+        return 1 if self.direction == "higher" else -1
+
+    @property
+    def is_quantitative(self) -> bool:
+        return self.target_kind != "qualitative"
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        """Natural bounds of the value: a share in per cent lies in [0, 100]."""
+        if self.unit == "%" and self.target_kind in ("level", "ceiling"):
+            return (0.0, 100.0)
+        return None
+
+    def meets(self, value: float) -> bool:
+        """Whether ``value`` satisfies the target (a minimum, or a strict ceiling)."""
+        if self.target_value is None or self.comparator is None:
+            raise ValueError(f"indicator {self.id} ({self.key}) has no numeric target")
+        if self.comparator == ">=":
+            return value >= self.target_value
+        return value < self.target_value
+
+    def label(self, lang: str = "zh") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Plan:
+    title_zh: str
+    title_en: str
+    document: str
+    issued: str
+    source_id: str
+    base_year: int
+    target_year: int
+    price_note_zh: str
+    price_note_en: str
+    indicators: tuple[Indicator, ...] = field(default_factory=tuple)
+    path: str = ""
+
+    def get(self, ref: int | str) -> Indicator:
+        """Look an indicator up by id (1..16, also "6") or by key."""
+        for ind in self.indicators:
+            if ref == ind.id or ref == ind.key or (isinstance(ref, str) and ref.strip() == str(ind.id)):
+                return ind
+        valid = ", ".join(f"{i.id}={i.key}" for i in self.indicators)
+        raise KeyError(f"unknown indicator {ref!r}; valid: {valid}")
+
+    def table(self) -> pd.DataFrame:
+        """One row per indicator, indexed by id."""
+        rows = [
+            {
+                "id": i.id,
+                "key": i.key,
+                "category": i.category.zh,
+                "name_zh": i.name_zh,
+                "name_en": i.name_en,
+                "unit": i.unit,
+                "baseline_year": i.baseline_year,
+                "baseline": i.baseline_value,
+                "target": i.target_value,
+                "target_text": i.target_text,
+                "target_kind": i.target_kind,
+                "direction": i.direction,
+                "price_basis": i.price_basis,
+                "deflator": i.deflator,
+            }
+            for i in self.indicators
+        ]
+        return pd.DataFrame(rows).set_index("id")
+
+
+# --- Loading and validation ---------------------------------------------------------
+
+_REQUIRED = (
+    "id", "key", "category", "name_zh", "name_en", "unit", "unit_en", "baseline",
+    "target", "target_kind", "comparator", "direction", "price_basis", "deflate_as", "series",
+)
+_OPTIONAL = ("deflator", "derive", "proxies", "note_en")
+_CHOICES = {
+    "target_kind": get_args(TargetKind),
+    "comparator": get_args(Comparator),
+    "direction": get_args(Direction),
+    "price_basis": get_args(PriceBasis),
+    "deflator": get_args(Deflator),
+    "deflate_as": get_args(DeflateAs),
+}
+
+
+def _fail(path: Path, where: str, msg: str) -> DefinitionError:
+    return DefinitionError(f"{path}: {where}: {msg}")
+
+
+def _number(value: Any, path: Path, where: str, name: str, allow_none: bool) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(path, where, f"field '{name}' must be a number, got {value!r}")
+    return float(value)
+
+
+def _year(value: Any, path: Path, where: str, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1990 <= value <= 2100:
+        raise _fail(path, where, f"field '{name}' must be a year (integer 1990-2100), got {value!r}")
+    return value
+
+
+def _choice(raw: dict, name: str, path: Path, where: str, allow_none: bool = False) -> Any:
+    value = raw.get(name)
+    if value is None and allow_none:
+        return None
+    if value not in _CHOICES[name]:
+        raise _fail(path, where, f"field '{name}' must be one of {list(_CHOICES[name])}, got {value!r}")
+    return value
+
+
+def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos: int) -> Indicator:
+    where = f"indicator #{pos + 1}"
+    if not isinstance(raw, dict):
+        raise _fail(path, where, "must be a mapping of fields")
+    if "id" in raw:
+        where = f"indicator {raw['id']} ({raw.get('key', '?')})"
+    missing = [name for name in _REQUIRED if name not in raw]
+    if missing:
+        raise _fail(path, where, f"missing field(s): {', '.join(missing)}")
+    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise _fail(path, where, f"unknown field(s): {', '.join(unknown)}")
+    if isinstance(raw["id"], bool) or not isinstance(raw["id"], int) or raw["id"] < 1:
+        raise _fail(path, where, f"field 'id' must be a positive integer, got {raw['id']!r}")
+    for name in ("key", "name_zh", "name_en", "unit", "unit_en", "series"):
+        if not isinstance(raw[name], str) or not raw[name].strip():
+            raise _fail(path, where, f"field '{name}' must be a non-empty string")
+    if not raw["key"].isidentifier() or raw["key"] != raw["key"].lower():
+        raise _fail(path, where, f"field 'key' must be snake_case, got {raw['key']!r}")
+    if raw["category"] not in categories:
+        raise _fail(path, where, f"field 'category' must be one of {sorted(categories)}, got {raw['category']!r}")
+
+    base, target = raw["baseline"], raw["target"]
+    if not isinstance(base, dict) or set(base) != {"year", "value"}:
+        raise _fail(path, where, "field 'baseline' must be {year, value}")
+    if not isinstance(target, dict) or set(target) != {"year", "value", "text"}:
+        raise _fail(path, where, "field 'target' must be {year, value, text}")
+    kind = _choice(raw, "target_kind", path, where)
+    qualitative = kind == "qualitative"
+    comparator = _choice(raw, "comparator", path, where, allow_none=qualitative)
+    if qualitative and comparator is not None:
+        raise _fail(path, where, "field 'comparator' must be null for a qualitative target")
+    target_value = _number(target["value"], path, where, "target.value", allow_none=qualitative)
+    if qualitative and target_value is not None:
+        raise _fail(path, where, "field 'target.value' must be null for a qualitative target")
+    if kind == "ceiling" and comparator != "<":
+        raise _fail(path, where, "a ceiling target needs comparator '<'")
+    direction = _choice(raw, "direction", path, where)
+    if comparator == "<" and direction != "lower":
+        raise _fail(path, where, "a '<' target needs direction 'lower'")
+
+    price_basis = _choice(raw, "price_basis", path, where)
+    deflate_as = _choice(raw, "deflate_as", path, where)
+    deflator = _choice(raw, "deflator", path, where, allow_none=True)
+    if price_basis == "constant_2019" and deflate_as != "none" and deflator is None:
+        raise _fail(path, where, "field 'deflator' is required where price_basis is constant_2019")
+    if price_basis != "constant_2019" and (deflator is not None or deflate_as != "none"):
+        raise _fail(path, where, "only a constant_2019 indicator takes a deflator")
+
+    derive = raw.get("derive")
+    if derive is not None:
+        if not isinstance(derive, dict) or not {"numerator", "denominator"} <= set(derive) <= {"numerator", "denominator", "scale"}:
+            raise _fail(path, where, "field 'derive' must be {numerator, denominator, scale}")
+        derive = Derivation(derive["numerator"], derive["denominator"], float(derive.get("scale", 1)))
+    proxies = raw.get("proxies") or []
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise _fail(path, where, "field 'proxies' must be a list of series keys")
+
+    return Indicator(
+        id=raw["id"],
+        key=raw["key"],
+        category=categories[raw["category"]],
+        name_zh=raw["name_zh"],
+        name_en=raw["name_en"],
+        unit=raw["unit"],
+        unit_en=raw["unit_en"],
+        baseline_year=_year(base["year"], path, where, "baseline.year"),
+        baseline_value=_number(base["value"], path, where, "baseline.value", allow_none=True),
+        target_year=_year(target["year"], path, where, "target.year"),
+        target_value=target_value,
+        target_text=str(target["text"]),
+        target_kind=kind,
+        comparator=comparator,
+        direction=direction,
+        price_basis=price_basis,
+        deflate_as=deflate_as,
+        series=raw["series"],
+        deflator=deflator,
+        derive=derive,
+        proxies=tuple(proxies),
+        note_en=str(raw.get("note_en", "")).strip(),
+    )
+
+
+def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
+    """Read and validate a definitions file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML file with ``plan``, ``categories`` and ``indicators`` sections, in the form
+        of ``zjplan/indicators.yml``.
+
+    Returns
+    -------
+    Plan
+        Frozen; ``plan.indicators`` is ordered by id.
+
+    Raises
+    ------
+    DefinitionError
+        Naming the file, the indicator and the field that is missing or wrong.
+    """
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DefinitionError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not {"plan", "categories", "indicators"} <= set(doc):
+        raise DefinitionError(f"{path}: needs top-level sections plan, categories, indicators")
+
+    categories = {}
+    for key, names in (doc["categories"] or {}).items():
+        if not isinstance(names, dict) or not {"zh", "en"} <= set(names):
+            raise _fail(path, f"category {key}", "needs zh and en names")
+        categories[key] = Category(key, names["zh"], names["en"])
+
+    indicators = [_parse_indicator(raw, categories, path, i) for i, raw in enumerate(doc["indicators"] or [])]
+    if not indicators:
+        raise DefinitionError(f"{path}: no indicators")
+    for attr in ("id", "key"):
+        seen = [getattr(i, attr) for i in indicators]
+        dupes = sorted({v for v in seen if seen.count(v) > 1}, key=str)
+        if dupes:
+            raise DefinitionError(f"{path}: duplicate indicator {attr}(s): {dupes}")
+
+    meta = doc["plan"]
+    plan_fields = [f.name for f in fields(Plan) if f.name not in ("indicators", "path")]
+    missing = [name for name in plan_fields if name not in meta]
+    if missing:
+        raise _fail(path, "plan", f"missing field(s): {', '.join(missing)}")
+    values = {name: meta[name] for name in plan_fields}
+    values["issued"] = str(values["issued"])
+    return Plan(**values, indicators=tuple(sorted(indicators, key=lambda i: i.id)), path=str(path))
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str) -> Plan:
+    return load_definitions(path)
+
+
+def plan(path: str | Path | None = None) -> Plan:
+    """The plan (default: the shipped 2020 plan), loaded once per path."""
+    return _cached(str(Path(path or DEFAULT_DEFINITIONS).resolve()))
+
+
+def indicators(path: str | Path | None = None) -> pd.DataFrame:
+    """The indicator table: one row per indicator, indexed by id."""
+    return plan(path).table()
+
+
+def indicator(ref: int | str, path: str | Path | None = None) -> Indicator:
+    """One indicator by id or key; an unknown ref raises ``KeyError`` listing the valid ones."""
+    return plan(path).get(ref)
