@@ -1,0 +1,565 @@
+"""Published figures: load and validate ``data/raw``, build the indicator panel, write ``data/processed``.
+
+Load
+    ``data/raw/sources.csv`` (one row a source), ``data/raw/series.meta.yml`` (what each
+    series holds, in which unit) and every other ``data/raw/*.csv`` (one row a published
+    figure). Any bad cell stops the load with an error naming the file, line and column.
+Process
+    Per series and year, the figure used is the latest final one (a census revision over
+    the first final figure, a final figure over a preliminary one); the others stay in raw.
+    Per indicator, the panel takes the plan's own base value, the indicator as published,
+    else a value derived from published parts, else a labelled proxy; and brings
+    current-price figures to constant 2019 prices where the target asks for it.
+Save
+    ``data/processed/panel.csv`` and ``coverage.csv``, written to temporary names and
+    moved into place, so that a failed build leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import prices
+from .definitions import Indicator, Plan, plan as default_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW_DIR = ROOT / "data" / "raw"
+PROCESSED_DIR = ROOT / "data" / "processed"
+
+FIGURE_COLUMNS = ("series", "year", "value", "unit", "basis", "status", "source_id", "quote", "note")
+SOURCE_COLUMNS = ("source_id", "title", "publisher", "url", "published", "accessed", "note")
+BASES = ("current", "constant_2019", "comparable_growth", "ratio", "count", "pct_change", "unknown")
+STATUSES = ("preliminary", "final", "revised")
+STATUS_RANK = {"preliminary": 0, "final": 1, "revised": 2}
+YEAR_RANGE = (1990, 2030)
+# Units a figure may be printed in, and the factor to the series' own unit.
+UNIT_FACTORS = {
+    "亿元": {"亿元": 1.0, "万亿元": 10000.0, "十亿元": 10.0},
+    "万元": {"万元": 1.0, "亿元": 10000.0},
+}
+DEFLATORS = ("ppi", "gdp_deflator")
+# Figures are Zhejiang's unless a file has a `region` column (e.g. the province table
+# that indicator 12 is compared against).
+HOME_REGION = "浙江"
+NATIONAL = "全国"
+
+
+class DataError(ValueError):
+    """Bad input in data/raw; the message names the file, line and column."""
+
+
+@dataclass(frozen=True)
+class SeriesMeta:
+    key: str
+    unit: str
+    name_zh: str
+    name_en: str
+    note: str = ""
+
+
+# --- Load --------------------------------------------------------------------------------
+
+def raw_dir(path: str | Path | None = None) -> Path:
+    """The raw-data folder: the argument, else $ZJPLAN_DATA_DIR, else the shipped data/raw."""
+    return Path(path or os.environ.get("ZJPLAN_DATA_DIR") or RAW_DIR)
+
+
+def read_text(path: Path) -> str:
+    """File text, whether saved as UTF-8, UTF-8 with BOM (Excel) or GBK/GB18030."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataError(f"{path}: file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel on Chinese Windows saves "CSV" as GBK; GB18030 is its superset.
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: neither UTF-8 nor GBK/GB18030 (byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV file that has at least ``columns``."""
+    reader = csv.DictReader(io.StringIO(read_text(path)))
+    header = [c.strip() for c in (reader.fieldnames or [])]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{path}:1: missing column(s): {', '.join(missing)} (header: {', '.join(header)})")
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        if None in row:
+            raise DataError(f"{path}:{line}: more cells than the header has columns")
+        rows.append((line, {k: (v or "").strip() for k, v in row.items()}))
+    if not rows:
+        raise DataError(f"{path}: no data rows")
+    return rows
+
+
+def _cell_error(path: Path, line: int, column: str, msg: str) -> DataError:
+    return DataError(f"{path}:{line}: column '{column}': {msg}")
+
+
+def parse_number(text: str, path: Path, line: int, column: str) -> float:
+    """A plain decimal number; '约5', '12.3%' or '1,234' are refused, not guessed."""
+    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
+        raise _cell_error(path, line, column, f"not a number: {text!r} (write digits only, no unit, % or 约)")
+    return float(text)
+
+
+def parse_year(text: str, path: Path, line: int) -> int:
+    lo, hi = YEAR_RANGE
+    if not re.fullmatch(r"\d{4}", text) or not lo <= int(text) <= hi:
+        raise _cell_error(path, line, "year", f"must be an integer year in {lo}-{hi}, got {text!r}")
+    return int(text)
+
+
+def load_sources(folder: Path) -> pd.DataFrame:
+    path = folder / "sources.csv"
+    seen: dict[str, int] = {}
+    records = []
+    for line, row in read_rows(path, SOURCE_COLUMNS):
+        sid = row["source_id"]
+        if not re.fullmatch(r"[a-z0-9_]+", sid):
+            raise _cell_error(path, line, "source_id", f"must be lower-case letters, digits and _, got {sid!r}")
+        if sid in seen:
+            raise _cell_error(path, line, "source_id", f"{sid!r} already defined on line {seen[sid]}")
+        seen[sid] = line
+        for column in ("title", "publisher", "published"):
+            if not row[column]:
+                raise _cell_error(path, line, column, "is empty")
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", row["published"]):
+            raise _cell_error(path, line, "published", f"must be YYYY-MM-DD (or YYYY-MM), got {row['published']!r}")
+        records.append({c: row[c] for c in SOURCE_COLUMNS})
+    return pd.DataFrame(records).set_index("source_id")
+
+
+def load_series_meta(folder: Path) -> dict[str, SeriesMeta]:
+    path = folder / "series.meta.yml"
+    try:
+        doc = yaml.safe_load(read_text(path)) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: not valid YAML: {exc}") from None
+    out = {}
+    for key, meta in (doc.get("series") or {}).items():
+        if not isinstance(meta, dict) or not {"unit", "name_zh", "name_en"} <= set(meta):
+            raise DataError(f"{path}: series {key}: needs unit, name_zh and name_en")
+        out[key] = SeriesMeta(key, str(meta["unit"]), meta["name_zh"], meta["name_en"], str(meta.get("note", "")).strip())
+    if not out:
+        raise DataError(f"{path}: no series declared")
+    return out
+
+
+def _figure_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.glob("*.csv") if p.name != "sources.csv")
+    if not files:
+        raise DataError(f"{folder}: no figure files (*.csv besides sources.csv)")
+    return files
+
+
+def _parse_figure(path, line, row, meta, sources) -> dict:
+    key = row["series"]
+    if key not in meta:
+        raise _cell_error(path, line, "series", f"unknown series {key!r}; declare it in series.meta.yml")
+    series = meta[key]
+    year = parse_year(row["year"], path, line)
+    value = parse_number(row["value"], path, line, "value")
+    factors = UNIT_FACTORS.get(series.unit, {series.unit: 1.0})
+    if row["unit"] not in factors:
+        raise _cell_error(
+            path, line, "unit", f"{row['unit']!r} contradicts series {key!r}, whose unit is {series.unit!r}"
+        )
+    for column, allowed in (("basis", BASES), ("status", STATUSES)):
+        if row[column] not in allowed:
+            raise _cell_error(path, line, column, f"must be one of {', '.join(allowed)}, got {row[column]!r}")
+    if row["source_id"] not in sources.index:
+        raise _cell_error(path, line, "source_id", f"unknown source {row['source_id']!r}; add it to sources.csv")
+    return {
+        "series": key,
+        "region": row.get("region") or HOME_REGION,
+        "year": year,
+        "value": value * factors[row["unit"]],
+        "unit": series.unit,
+        "value_as_published": value,
+        "unit_as_published": row["unit"],
+        "basis": row["basis"],
+        "status": row["status"],
+        "source_id": row["source_id"],
+        "published": sources.loc[row["source_id"], "published"],
+        "quote": row["quote"],
+        "note": row["note"],
+        "file": path.name,
+        "line": line,
+    }
+
+
+def load_figures(folder: Path, meta: dict[str, SeriesMeta], sources: pd.DataFrame) -> pd.DataFrame:
+    """Every published figure, validated, with the file and line it came from."""
+    records = []
+    for path in _figure_files(folder):
+        records += [_parse_figure(path, line, row, meta, sources) for line, row in read_rows(path, FIGURE_COLUMNS)]
+    figures = pd.DataFrame(records)
+    _refuse_conflicts(figures, folder)
+    return figures
+
+
+def _refuse_conflicts(figures: pd.DataFrame, folder: Path) -> None:
+    """One source cannot print two different values for the same series and year."""
+    for (series, region, year, source), group in figures.groupby(["series", "region", "year", "source_id"]):
+        if group["value"].nunique() > 1:
+            where = " and ".join(f"{folder / f}:{l}" for f, l in zip(group["file"], group["line"]))
+            values = ", ".join(f"{v:g}" for v in group["value"])
+            raise DataError(f"{where}: column 'value': series {series!r} {year} from source {source!r} has different values ({values})")
+
+
+@dataclass(frozen=True)
+class RawData:
+    folder: Path
+    sources: pd.DataFrame
+    meta: dict[str, SeriesMeta]
+    figures: pd.DataFrame
+
+
+def _stamp(folder: Path) -> tuple:
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.iterdir()) if p.is_file())
+
+
+@lru_cache(maxsize=4)
+def _load_cached(folder: str, stamp: tuple) -> RawData:
+    path = Path(folder)
+    sources = load_sources(path)
+    meta = load_series_meta(path)
+    return RawData(path, sources, meta, load_figures(path, meta, sources))
+
+
+def load_raw(folder: str | Path | None = None) -> RawData:
+    """Validated raw data (cached until a file in the folder changes)."""
+    path = raw_dir(folder)
+    if not path.is_dir():
+        raise DataError(f"{path}: raw-data folder not found")
+    return _load_cached(str(path.resolve()), _stamp(path))
+
+
+# --- Process -----------------------------------------------------------------------------
+
+def select_latest(figures: pd.DataFrame) -> pd.DataFrame:
+    """One Zhejiang figure per series and year: revised over final over preliminary, then the latest published."""
+    figures = figures[figures["region"] == HOME_REGION]
+    ranked = figures.assign(_rank=figures["status"].map(STATUS_RANK))
+    ranked = ranked.sort_values(["series", "year", "_rank", "published", "source_id"])
+    return ranked.groupby(["series", "year"], as_index=False).tail(1).drop(columns="_rank").reset_index(drop=True)
+
+
+def _values(selected: pd.DataFrame, series: str) -> pd.Series:
+    rows = selected[selected["series"] == series]
+    return pd.Series(rows["value"].to_numpy(), index=rows["year"].astype(int).to_numpy(), dtype="float64")
+
+
+def _nominal_ratio(figures: pd.DataFrame, series: str, year: int) -> float | None:
+    """N_t / N_{t-1} from figures of one vintage: the same source, else both first-final.
+
+    A census revision raises a level but not the year before it; dividing a revised level
+    by an unrevised one would read the revision as price growth.
+    """
+    rows = figures[(figures["series"] == series) & (figures["region"] == HOME_REGION) & figures["year"].isin([year, year - 1])]
+    for _, group in rows.groupby("source_id"):
+        if set(group["year"]) == {year, year - 1}:
+            by_year = dict(zip(group["year"], group["value"]))
+            return by_year[year] / by_year[year - 1]
+    for status in ("final", "revised"):
+        same = select_latest(rows[rows["status"] == status])
+        if len(same) == 2:
+            by_year = dict(zip(same["year"], same["value"]))
+            return by_year[year] / by_year[year - 1]
+    return None
+
+
+@dataclass(frozen=True)
+class DeflatorIndex:
+    """A deflator as a level index (base year = 100), and the years it borrows from the nation."""
+
+    name: str
+    index: pd.Series
+    national_years: tuple[int, ...] = ()
+
+    def describe(self, year: int) -> str:
+        if year in self.national_years:
+            return f"{self.name}; national PPI for {year}, Zhejiang's not at hand"
+        return self.name
+
+
+def price_index(name: str, raw: RawData, base_year: int = 2019) -> DeflatorIndex:
+    """A deflator as a level index, ``base_year`` = 100.
+
+    ``ppi``: Zhejiang's 工业生产者出厂价格 changes chained; a year for which only the
+    national change is at hand uses it, and every value deflated with it says so.
+    ``gdp_deflator``: GDP at current prices over real growth
+    (:func:`zjplan.prices.implied_deflator`, year pairs of one vintage).
+    """
+    selected = select_latest(raw.figures)
+    if name == "ppi":
+        home = _values(selected, "ppi")
+        national = _values(select_latest(raw.figures.assign(region=raw.figures["region"].replace(NATIONAL, HOME_REGION))
+                                         [raw.figures["region"] == NATIONAL]), "ppi")
+        borrowed = tuple(sorted(int(y) for y in national.index if y not in home.index))
+        yoy = prices.yoy_from_change(home.combine_first(national))
+        return DeflatorIndex("ppi", prices.chain_index(yoy.loc[_contiguous_run(dict(yoy), base_year)], base_year), borrowed)
+    if name == "gdp_deflator":
+        growth = _values(selected, "gdp_growth")
+        yoy = {}
+        for year in growth.index:
+            ratio = _nominal_ratio(raw.figures, "gdp", int(year))
+            if ratio is not None:
+                yoy[int(year)] = 100.0 * ratio / (1 + growth[year] / 100.0)
+        run = _contiguous_run(yoy, base_year)
+        return DeflatorIndex("gdp_deflator", prices.chain_index(pd.Series(yoy).sort_index().loc[run], base_year))
+    raise ValueError(f"unknown deflator {name!r}; valid: {', '.join(DEFLATORS)}")
+
+
+def _contiguous_run(yoy: dict[int, float], base_year: int) -> list[int]:
+    """The consecutive years around the base year that an index can be chained over."""
+    years = set(yoy)
+    anchor = base_year if base_year in years else base_year + 1
+    if anchor not in years:
+        raise prices.PriceIndexError(f"no year-on-year value for {base_year} or {base_year + 1}")
+    lo = hi = anchor
+    while lo - 1 in years:
+        lo -= 1
+    while hi + 1 in years:
+        hi += 1
+    return list(range(lo, hi + 1))
+
+
+PANEL_COLUMNS = (
+    "indicator_id", "key", "year", "value", "unit", "value_as_published", "unit_as_published",
+    "basis", "derived", "proxy", "series", "source_ids", "status", "note",
+)
+
+
+def _row(ind: Indicator, year: int, value: float, *, series: str, sources: str, status: str,
+         basis: str, derived: bool = False, proxy: bool = False, note: str = "", unit: str | None = None) -> dict:
+    return {
+        "indicator_id": ind.id, "key": ind.key, "year": int(year), "value": value, "unit": ind.unit,
+        "value_as_published": value, "unit_as_published": unit or ind.unit, "basis": basis,
+        "derived": derived, "proxy": proxy, "series": series, "source_ids": sources,
+        "status": status, "note": note,
+    }
+
+
+def _published_rows(ind: Indicator, selected: pd.DataFrame, series: str, proxy: bool) -> list[dict]:
+    rows = selected[selected["series"] == series]
+    label = "proxy: " + series + ". " if proxy else ""
+    return [
+        _row(ind, r.year, r.value, series=series, sources=r.source_id, status=r.status, basis=r.basis,
+             proxy=proxy, note=(label + r.note).strip(), unit=r.unit)
+        for r in rows.itertuples()
+    ]
+
+
+def _derived_basis(numerator: str, denominator: str) -> str:
+    """Price basis of a quotient: prices cancel between two current-price amounts, but a
+    count over a current-price amount (patents per revenue) carries the amount's prices."""
+    bases = {numerator, denominator}
+    if "unknown" in bases:
+        return "unknown"
+    if bases == {"current"} or "current" not in bases:
+        return "ratio"
+    return "current"
+
+
+def _derived_rows(ind: Indicator, selected: pd.DataFrame) -> list[dict]:
+    d = ind.derive
+    num = selected[selected["series"] == d.numerator].set_index("year")
+    den = selected[selected["series"] == d.denominator].set_index("year")
+    rows = []
+    for year in sorted(set(num.index) & set(den.index)):
+        n, m = num.loc[year], den.loc[year]
+        value = n["value"] / m["value"] * d.scale
+        basis = _derived_basis(n["basis"], m["basis"])
+        status = min((n["status"], m["status"]), key=STATUS_RANK.get)
+        rows.append(_row(
+            ind, year, value, series=ind.series, sources=f"{n['source_id']};{m['source_id']}",
+            status=status, basis=basis, derived=True,
+            note=f"derived: {d.formula} = {n['value']:g} / {m['value']:g} × {d.scale:g}",
+        ))
+    return rows
+
+
+def _baseline_row(ind: Indicator, plan: Plan) -> list[dict]:
+    """The base value as the annex prints it: the plan's own yardstick, never re-deflated."""
+    if ind.baseline_value is None:
+        return []
+    basis = "constant_2019" if ind.price_basis == "constant_2019" else ind.price_basis
+    return [_row(ind, ind.baseline_year, ind.baseline_value, series=ind.series, sources=plan.source_id,
+                 status="final", basis=basis, note="base value printed in the plan's annex")]
+
+
+def _combine(ind: Indicator, candidates: list[list[dict]]) -> list[dict]:
+    """Per year, the first candidate list that has the year wins (own > derived > proxy)."""
+    chosen: dict[int, dict] = {}
+    for rows in candidates:
+        for row in rows:
+            chosen.setdefault(row["year"], row)
+    return [chosen[y] for y in sorted(chosen)]
+
+
+def _to_target_basis(ind: Indicator, rows: list[dict], deflator: DeflatorIndex | None, name: str | None,
+                     plan_source: str) -> None:
+    """Bring current-price rows of a constant-2019 indicator to 2019 prices, in place."""
+    if ind.price_basis != "constant_2019":
+        return
+    for row in rows:
+        if ind.deflate_as == "none" and row["source_ids"] != plan_source:
+            row["note"] = (row["note"] + " Threshold at current prices (firm-level data would be needed for 2019 prices).").strip()
+            continue
+        if row["basis"] in ("constant_2019", "comparable_growth") or row["source_ids"] == plan_source:
+            continue
+        if row["basis"] != "current":
+            row["note"] = (row["note"] + f" Price basis not stated by the source ({row['basis']}); not deflated.").strip()
+            continue
+        year = row["year"]
+        if deflator is None or year not in deflator.index.dropna().index:
+            row["value"] = math.nan
+            row["note"] = (row["note"] + f" Not deflated: no {name} for {year}.").strip()
+            continue
+        row["value"] = float(prices.to_constant({year: row["value_as_published"]}, deflator.index, kind=ind.deflate_as)[year])
+        row["basis"] = f"constant_2019 ({deflator.describe(year)})"
+
+
+def indicator_panel(ind: Indicator, raw: RawData, plan: Plan, deflator: str | None = None) -> list[dict]:
+    """The panel rows of one indicator (all years, no as_of cut)."""
+    selected = select_latest(raw.figures)
+    candidates = [_baseline_row(ind, plan), _published_rows(ind, selected, ind.series, proxy=False)]
+    if ind.derive is not None:
+        candidates.append(_derived_rows(ind, selected))
+    for proxy in ind.proxies:
+        candidates.append(_published_rows(ind, selected, proxy, proxy=True))
+    rows = _combine(ind, candidates)
+    name = deflator or ind.deflator
+    index = None
+    if ind.price_basis == "constant_2019" and ind.deflate_as != "none":
+        try:
+            index = price_index(name, raw, plan.base_year)
+        except prices.PriceIndexError:
+            index = None  # every current-price row then says "Not deflated"
+    _to_target_basis(ind, rows, index, name, plan.source_id)
+    return rows
+
+
+def panel(as_of: int | None = None, deflator: str | None = None, raw_folder=None, definitions=None) -> pd.DataFrame:
+    """Tidy panel: one row per indicator and year, on the target's price basis.
+
+    Parameters
+    ----------
+    as_of : int, optional
+        Keep only figures for years up to and including ``as_of``.
+    deflator : {"ppi", "gdp_deflator"}, optional
+        Override the deflator named in the definitions for every constant-2019 indicator.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``indicator_id, key, year, value, unit, value_as_published,
+        unit_as_published, basis, derived, proxy, series, source_ids, status, note``.
+    """
+    if deflator is not None and deflator not in DEFLATORS:
+        raise ValueError(f"unknown deflator {deflator!r}; valid: {', '.join(DEFLATORS)}")
+    raw = load_raw(raw_folder)
+    the_plan = default_plan(definitions)
+    rows = [row for ind in the_plan.indicators for row in indicator_panel(ind, raw, the_plan, deflator)]
+    out = pd.DataFrame(rows, columns=PANEL_COLUMNS)
+    if as_of is not None:
+        out = out[out["year"] <= int(as_of)]
+    return out.reset_index(drop=True)
+
+
+def series(ref, as_of: int | None = None, deflator: str | None = None, raw_folder=None, definitions=None) -> pd.Series:
+    """One indicator's values by int year, on its target's price basis (gaps stay gaps)."""
+    ind = default_plan(definitions).get(ref)
+    p = panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
+    rows = p[(p["indicator_id"] == ind.id) & p["value"].notna()]
+    s = pd.Series(rows["value"].to_numpy(dtype=float), index=pd.Index(rows["year"].astype(int), name="year"), name=ind.key)
+    return s
+
+
+def coverage(p: pd.DataFrame, years: range | None = None) -> pd.DataFrame:
+    """Indicator × year: P published, D derived, X proxy, blank where missing."""
+    years = years or range(2015, int(max(p["year"].max(), 2025)) + 1)
+    codes = np.where(p["proxy"], "X", np.where(p["derived"], "D", "P"))
+    marks = p.assign(code=codes).pivot_table(index="indicator_id", columns="year", values="code", aggfunc="first")
+    table = marks.reindex(index=sorted(set(p["indicator_id"])), columns=list(years)).astype(object).fillna("")
+    table.index.name = "id"
+    table.columns = [str(c) for c in table.columns]
+    return table
+
+
+# --- Sanity checks and save -------------------------------------------------------------
+
+def sanity_checks(p: pd.DataFrame, the_plan: Plan) -> None:
+    """Fail loudly on a panel that cannot be right."""
+    problems = []
+    for ind in the_plan.indicators:
+        rows = p[p["indicator_id"] == ind.id]
+        if rows["year"].duplicated().any():
+            problems.append(f"indicator {ind.id}: more than one row for a year")
+        if ind.bounds:
+            lo, hi = ind.bounds
+            bad = rows[(rows["value"] < lo) | (rows["value"] > hi)]
+            problems += [f"indicator {ind.id} {r.year}: {r.value} outside [{lo}, {hi}]" for r in bad.itertuples()]
+        if ind.unit != "%":
+            bad = rows[rows["value"] < 0]
+            problems += [f"indicator {ind.id} {r.year}: negative value {r.value}" for r in bad.itertuples()]
+        if ind.baseline_value is not None and not (rows["year"] == ind.baseline_year).any():
+            problems.append(f"indicator {ind.id}: the plan's base value is missing")
+    if problems:
+        raise DataError("panel fails its sanity checks:\n  " + "\n  ".join(problems))
+
+
+def safe_text(value):
+    """A text cell a spreadsheet will not run as a formula (numbers stay numbers)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
+    """Write via a temporary file and move it into place; text cells made spreadsheet-safe."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(safe_text)
+    safe.to_csv(tmp, index=index, encoding="utf-8", lineterminator="\n")
+    os.replace(tmp, path)
+
+
+def build(out_dir: str | Path | None = None, raw_folder=None, definitions=None) -> dict[str, Path]:
+    """Load, process, check, save: ``panel.csv`` and ``coverage.csv`` in ``out_dir``."""
+    out = Path(out_dir or PROCESSED_DIR)
+    the_plan = default_plan(definitions)
+    p = panel(raw_folder=raw_folder, definitions=definitions)
+    sanity_checks(p, the_plan)
+    cov = coverage(p)
+    paths = {"panel": out / "panel.csv", "coverage": out / "coverage.csv"}
+    write_csv(p, paths["panel"])
+    write_csv(cov, paths["coverage"], index=True)
+    return paths
