@@ -7,10 +7,16 @@ The public API (see README and ../shared/DESIGN.md §4)::
     zjplan.indicator(6)          # one Indicator, by id or key
     zjplan.panel(as_of=None)     # tidy panel of published, derived and proxy values
     zjplan.series(6, as_of=2023) # one indicator by int year, on its target's price basis
+    zjplan.forecast(6, as_of=2023)               # Forecast for the target year
+    zjplan.forecast_series(y, to_year=2025)      # the same engine on any annual series
+    zjplan.progress(series, indicator, as_of)    # the progress lenses
+    zjplan.assess(as_of=2024)                    # the scorecard, one row per indicator
 """
 
 from . import prices
+from .assessment import AssessmentError, assess, forecast, progress, vintages
 from .data import DataError, panel, series
+from .forecasting import Forecast, forecast_series
 from .definitions import (
     DefinitionError,
     Indicator,
@@ -24,6 +30,13 @@ from .definitions import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AssessmentError",
+    "Forecast",
+    "assess",
+    "forecast",
+    "forecast_series",
+    "progress",
+    "vintages",
     "DataError",
     "DefinitionError",
     "Indicator",

@@ -230,7 +230,7 @@ def _refuse_conflicts(figures: pd.DataFrame, folder: Path) -> None:
             raise DataError(f"{where}: column 'value': series {series!r} {year} from source {source!r} has different values ({values})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: the cache key of the panel
 class RawData:
     folder: Path
     sources: pd.DataFrame
@@ -274,7 +274,7 @@ def _values(selected: pd.DataFrame, series: str) -> pd.Series:
 
 
 def _nominal_ratio(figures: pd.DataFrame, series: str, year: int) -> float | None:
-    """N_t / N_{t-1} from figures of one vintage: the same source, else both first-final.
+    """N_t / N_{t-1} from figures of one vintage: the same source, else both unrevised (or both revised).
 
     A census revision raises a level but not the year before it; dividing a revised level
     by an unrevised one would read the revision as price growth.
@@ -284,8 +284,8 @@ def _nominal_ratio(figures: pd.DataFrame, series: str, year: int) -> float | Non
         if set(group["year"]) == {year, year - 1}:
             by_year = dict(zip(group["year"], group["value"]))
             return by_year[year] / by_year[year - 1]
-    for status in ("final", "revised"):
-        same = select_latest(rows[rows["status"] == status])
+    for revised in (False, True):
+        same = select_latest(rows[(rows["status"] == "revised") == revised])
         if len(same) == 2:
             by_year = dict(zip(same["year"], same["value"]))
             return by_year[year] / by_year[year - 1]
@@ -482,13 +482,17 @@ def panel(as_of: int | None = None, deflator: str | None = None, raw_folder=None
     """
     if deflator is not None and deflator not in DEFLATORS:
         raise ValueError(f"unknown deflator {deflator!r}; valid: {', '.join(DEFLATORS)}")
-    raw = load_raw(raw_folder)
-    the_plan = default_plan(definitions)
-    rows = [row for ind in the_plan.indicators for row in indicator_panel(ind, raw, the_plan, deflator)]
-    out = pd.DataFrame(rows, columns=PANEL_COLUMNS)
+    out = _full_panel(load_raw(raw_folder), default_plan(definitions), deflator)
     if as_of is not None:
         out = out[out["year"] <= int(as_of)]
     return out.reset_index(drop=True)
+
+
+@lru_cache(maxsize=16)
+def _full_panel(raw: RawData, the_plan: Plan, deflator: str | None) -> pd.DataFrame:
+    """All years, cached per raw data (which is itself cached until a file changes)."""
+    rows = [row for ind in the_plan.indicators for row in indicator_panel(ind, raw, the_plan, deflator)]
+    return pd.DataFrame(rows, columns=PANEL_COLUMNS)
 
 
 def series(ref, as_of: int | None = None, deflator: str | None = None, raw_folder=None, definitions=None) -> pd.Series:

@@ -1,0 +1,519 @@
+"""Target assessment: progress lenses, the probability of meeting each target, a status.
+
+Three lenses are reported side by side, each computed only from data up to ``as_of``:
+
+1. Eurostat's ratio of the observed to the required compound annual growth rate
+   (Eurostat, *Sustainable development in the EU*, monitoring report methodology; the
+   Open SDG ``ProgressMeasure`` implementation), with its thresholds 95 % / 60 % / 0.
+2. China's five-year-plan midterm practice, 时间过半、任务过半: the share of the task done
+   against the share of the time gone (NDRC midterm evaluations of the 12th–14th plans).
+   No official numeric cut-offs exist; zjplan's are :data:`MIDTERM_THRESHOLDS`.
+3. The probability of meeting the target, from the calibrated forecast distribution
+   (as in the OECD's stochastic projections of distance to the SDG targets).
+
+The overall status uses the probability (:data:`STATUS_THRESHOLDS`) before the target
+year, and the published figure once the target year is observed. Every threshold lives
+in this module's constants, and the brief prints them from there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from . import data
+from .definitions import Indicator, plan as default_plan
+from .forecasting import Forecast, forecast_series
+
+# Eurostat: ratio of observed to required CAGR.
+EUROSTAT_THRESHOLDS = {"significant": 0.95, "moderate": 0.60, "insufficient": 0.0}
+# 时间过半、任务过半: completion share over elapsed-time share.
+MIDTERM_THRESHOLDS = {"ahead": 1.10, "on_schedule": 0.90}
+# Overall status from P(meet): IPCC's "likely" (≥ 66 %) and "unlikely" (< 33 %).
+STATUS_THRESHOLDS = {"on_track": 2 / 3, "at_risk": 1 / 3}
+
+EUROSTAT_LABELS = {
+    "met": ("目标已实现", "target met"),
+    "significant": ("显著进展", "significant progress"),
+    "moderate": ("一定进展", "moderate progress"),
+    "insufficient": ("进展不足", "insufficient progress"),
+    "away": ("背离目标", "movement away from the target"),
+    "insufficient_data": ("数据不足", "insufficient data"),
+}
+MIDTERM_LABELS = {
+    "achieved": ("提前实现", "achieved early"),
+    "ahead": ("快于预期", "faster than expected"),
+    "on_schedule": ("基本符合预期", "broadly on schedule"),
+    "lagging": ("滞后", "lagging"),
+    "insufficient_data": ("数据不足", "insufficient data"),
+}
+STATUS_LABELS = {
+    "met": ("已实现", "met", "the target year's figure is published and meets the target"),
+    "missed": ("未实现", "missed", "the target year's figure is published and misses the target"),
+    "on_track": ("有望实现", "on track", "P(meet) ≥ 2/3"),
+    "at_risk": ("存在风险", "at risk", "1/3 ≤ P(meet) < 2/3"),
+    "off_track": ("难以实现", "off track", "P(meet) < 1/3"),
+    "insufficient_data": ("数据不足", "insufficient data", "no published figure after the base year, so no forecast"),
+    "qualitative": ("定性目标", "qualitative", "no numeric target: judged by trend and by comparison with other provinces"),
+}
+
+
+class AssessmentError(ValueError):
+    """An assessment was asked for something the data cannot support (e.g. as_of before the base)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The progress lenses for one indicator, computed from data up to ``as_of``."""
+
+    indicator_id: int
+    base_year: int
+    base_value: float | None
+    latest_year: int | None
+    latest_value: float | None
+    target_year: int
+    target_value: float | None
+    met_now: bool | None
+    # Eurostat
+    cagr_observed: float | None = None
+    cagr_required: float | None = None
+    eurostat_ratio: float | None = None
+    eurostat: str = "insufficient_data"
+    # 时间过半、任务过半
+    completion: float | None = None
+    elapsed: float | None = None
+    midterm: str = "insufficient_data"
+    # pace
+    change_per_year_so_far: float | None = None
+    change_per_year_required: float | None = None
+    cagr_required_from_latest: float | None = None
+    # average-growth targets (indicator 2)
+    growth_years: tuple[int, ...] = ()
+    realised_average_growth: float | None = None
+    required_average_growth_remaining: float | None = None
+    # qualitative targets (indicator 12)
+    trend: float | None = None
+    comparison: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        # numpy scalars in, plain floats out: the record is written to JSON
+        for name, value in asdict(self).items():
+            if isinstance(value, np.generic):
+                object.__setattr__(self, name, value.item())
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else _finite(v)) for k, v in asdict(self).items()}
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value
+
+
+# --- Lenses --------------------------------------------------------------------------------
+
+def _cagr(start: float, end: float, years: int) -> float | None:
+    """Compound annual growth rate; None where it is undefined (non-positive values, no time)."""
+    if years <= 0 or start is None or end is None or start <= 0 or end <= 0:
+        return None
+    return (end / start) ** (1.0 / years) - 1.0
+
+
+def eurostat_category(ratio: float | None, met: bool) -> str:
+    r"""Eurostat's category from the ratio of observed to required CAGR.
+
+    Notes
+    -----
+    :math:`\text{ratio} = \text{CAGR}_a / \text{CAGR}_r`, with
+    :math:`\text{CAGR}_a = (x_t / x_0)^{1/(t-t_0)} - 1` and
+    :math:`\text{CAGR}_r = (x^* / x_0)^{1/(T-t_0)} - 1`. A target already met is
+    ``met``; ratio ≥ 0.95 significant, 0.60–0.95 moderate, 0–0.60 insufficient, below 0
+    movement away. For a lower-is-better indicator both rates are negative when moving
+    the right way, so the ratio keeps its meaning.
+    """
+    if met:
+        return "met"
+    if ratio is None:
+        return "insufficient_data"
+    t = EUROSTAT_THRESHOLDS
+    if ratio >= t["significant"]:
+        return "significant"
+    if ratio >= t["moderate"]:
+        return "moderate"
+    if ratio >= t["insufficient"]:
+        return "insufficient"
+    return "away"
+
+
+def midterm_category(completion: float | None, elapsed: float | None, met: bool) -> str:
+    r"""时间过半、任务过半: completion share against elapsed-time share.
+
+    Notes
+    -----
+    Completion :math:`c = (x_t - x_0)/(x^* - x_0)`, elapsed :math:`e = (t - t_0)/(T - t_0)`.
+    A target met is 提前实现 (``achieved``); otherwise :math:`c/e \ge 1.10` is 快于预期,
+    :math:`0.90 \le c/e < 1.10` 基本符合预期, below that 滞后.
+    """
+    if met:
+        return "achieved"
+    if completion is None or not elapsed:
+        return "insufficient_data"
+    ratio = completion / elapsed
+    if ratio >= MIDTERM_THRESHOLDS["ahead"]:
+        return "ahead"
+    if ratio >= MIDTERM_THRESHOLDS["on_schedule"]:
+        return "on_schedule"
+    return "lagging"
+
+
+def geometric_mean_growth(growth_pct) -> float:
+    r"""Average yearly growth in per cent from yearly growth rates in per cent.
+
+    Notes
+    -----
+    :math:`\bar g = \left(\prod_i (1 + g_i/100)\right)^{1/n} - 1`, times 100.
+    """
+    g = np.asarray(growth_pct, dtype=float)
+    return float((np.prod(1 + g / 100.0) ** (1.0 / len(g)) - 1) * 100.0)
+
+
+def _check_as_of(ind: Indicator, as_of: int | None) -> None:
+    if as_of is not None and as_of < ind.baseline_year:
+        raise AssessmentError(
+            f"as_of {as_of} is before the base year {ind.baseline_year} of indicator {ind.id} ({ind.key})"
+        )
+
+
+def _level_progress(s: pd.Series, ind: Indicator, as_of: int | None) -> Progress:
+    t0, T, target = ind.baseline_year, ind.target_year, ind.target_value
+    base = ind.baseline_value if ind.baseline_value is not None else s.get(t0)
+    later = s[s.index > t0]
+    latest_year = int(later.index.max()) if len(later) else (t0 if base is not None else None)
+    latest = float(s[latest_year]) if latest_year is not None and latest_year in s.index else base
+    notes = []
+    if base is None:
+        notes.append(f"no base value for {t0}")
+    if not len(later):
+        notes.append("no published figure after the base year")
+    met = None if latest is None else ind.meets(latest)
+    out = dict(indicator_id=ind.id, base_year=t0, base_value=base, latest_year=latest_year,
+               latest_value=latest, target_year=T, target_value=target, met_now=met)
+
+    remaining = T - latest_year if latest_year is not None else None
+    if latest is not None and remaining and remaining > 0 and not met:
+        out["change_per_year_required"] = (target - latest) / remaining
+        out["cagr_required_from_latest"] = _cagr(latest, target, remaining)
+    elif met:
+        out["change_per_year_required"] = 0.0
+    if base is None or not len(later):
+        return Progress(**out, eurostat="met" if met else "insufficient_data",
+                        midterm="achieved" if met else "insufficient_data", notes=tuple(notes))
+
+    elapsed_years = latest_year - t0
+    out["change_per_year_so_far"] = (latest - base) / elapsed_years
+    out["cagr_observed"] = _cagr(base, latest, elapsed_years)
+    out["elapsed"] = elapsed_years / (T - t0)
+    base_already_meets = ind.meets(base)
+    if base_already_meets:
+        # A floor or ceiling the base already satisfied: the task is to hold it.
+        notes.append("the base already met the target; the task is to hold it")
+    else:
+        out["cagr_required"] = _cagr(base, target, T - t0)
+        if out["cagr_required"] and out["cagr_observed"] is not None:
+            out["eurostat_ratio"] = out["cagr_observed"] / out["cagr_required"]
+        out["completion"] = (latest - base) / (target - base)
+    eurostat = eurostat_category(out["eurostat_ratio"], met) if not base_already_meets else ("met" if met else "away")
+    midterm = midterm_category(out["completion"], out["elapsed"], met) if not base_already_meets else ("achieved" if met else "lagging")
+    return Progress(**out, eurostat=eurostat, midterm=midterm, notes=tuple(notes))
+
+
+def _average_growth_progress(s: pd.Series, ind: Indicator, as_of: int | None) -> Progress:
+    t0, T, target = ind.baseline_year, ind.target_year, ind.target_value
+    period = list(range(t0 + 1, T + 1))
+    observed = s[[y for y in s.index if y in period]]
+    years = tuple(int(y) for y in observed.index)
+    missing = [y for y in range(t0 + 1, (max(years) if years else t0) + 1) if y not in years]
+    notes = [f"growth not published for {missing}"] if missing else []
+    out = dict(indicator_id=ind.id, base_year=t0, base_value=None, target_year=T, target_value=target,
+               growth_years=years)
+    if not years:
+        return Progress(**out, latest_year=None, latest_value=None, met_now=None,
+                        notes=tuple(notes + ["no growth figure for the plan period yet"]))
+    realised = geometric_mean_growth(observed.to_numpy())
+    latest_year = max(years)
+    done = len(years)
+    remaining = len(period) - done
+    needed = None
+    if remaining > 0 and not missing:
+        total = (1 + target / 100.0) ** len(period)
+        needed = ((total / np.prod(1 + observed.to_numpy() / 100.0)) ** (1.0 / remaining) - 1) * 100.0
+    met = realised >= target
+    completion = ratio = None
+    if not missing:
+        cum = np.prod(1 + observed.to_numpy() / 100.0) - 1
+        completion = cum / ((1 + target / 100.0) ** len(period) - 1)
+        ratio = realised / target
+    elapsed = done / len(period)
+    final = remaining == 0
+    return Progress(
+        **out, latest_year=latest_year, latest_value=float(observed[latest_year]), met_now=met,
+        realised_average_growth=realised, required_average_growth_remaining=needed,
+        eurostat_ratio=ratio, eurostat=eurostat_category(ratio, met and final),
+        completion=completion, elapsed=elapsed,
+        midterm=midterm_category(completion, elapsed, met and final),
+        change_per_year_so_far=realised, notes=tuple(notes),
+    )
+
+
+def _qualitative_progress(s: pd.Series, ind: Indicator, as_of: int | None, raw_folder=None) -> Progress:
+    later = s[s.index > ind.baseline_year]
+    notes = []
+    out = dict(indicator_id=ind.id, base_year=ind.baseline_year, base_value=None,
+               latest_year=int(later.index.max()) if len(later) else None,
+               latest_value=float(later.iloc[-1]) if len(later) else None,
+               target_year=ind.target_year, target_value=None, met_now=None)
+    trend = float(later.mean()) if len(later) else None
+    comparison = province_comparison(ind, as_of, raw_folder)
+    if comparison is None:
+        notes.append("no table of other provinces for these years")
+    return Progress(**out, trend=trend, comparison=comparison, eurostat="insufficient_data",
+                    midterm="insufficient_data", notes=tuple(notes))
+
+
+def province_comparison(ind: Indicator, as_of: int | None, raw_folder=None) -> str | None:
+    """Zhejiang's rank among the provinces in the latest year of the province table.
+
+    The comparison uses the series the province table holds (energy use per unit of GDP,
+    the proxy that every province publishes); rank 1 is the best in the indicator's
+    direction.
+    """
+    raw = data.load_raw(raw_folder)
+    figs = raw.figures[raw.figures["region"] != data.NATIONAL]
+    candidates = [ind.series, *ind.proxies]
+    for key in candidates:
+        table = figs[figs["series"] == key]
+        if as_of is not None:
+            table = table[table["year"] <= as_of]
+        counts = table.groupby("year")["region"].nunique()
+        years = counts[counts > 1].index
+        if not len(years):
+            continue
+        year = int(max(years))
+        row = table[table["year"] == year].drop_duplicates("region").set_index("region")["value"]
+        ranks = (row * ind.sign).rank(ascending=False, method="min")
+        if data.HOME_REGION not in ranks.index:
+            continue
+        rank = int(ranks[data.HOME_REGION])
+        return (f"{year}: {raw.meta[key].name_zh} {row[data.HOME_REGION]:+.2f}%, "
+                f"rank {rank} of {len(row)} provinces (1 = best)")
+    return None
+
+
+def progress(series: pd.Series, indicator: Indicator, as_of: int | None = None, raw_folder=None) -> Progress:
+    """The progress lenses for one series, from data up to ``as_of``.
+
+    Parameters
+    ----------
+    series : pd.Series
+        The indicator's values by int year, on the target's price basis
+        (:func:`zjplan.series`).
+    indicator : Indicator
+    as_of : int, optional
+        The last data year to use.
+
+    Raises
+    ------
+    AssessmentError
+        If ``as_of`` is before the indicator's base year.
+    """
+    _check_as_of(indicator, as_of)
+    s = series.dropna()
+    if as_of is not None:
+        s = s[s.index <= as_of]
+    if indicator.target_kind == "qualitative":
+        return _qualitative_progress(s, indicator, as_of, raw_folder)
+    if indicator.target_kind == "average_growth":
+        return _average_growth_progress(s, indicator, as_of)
+    return _level_progress(s, indicator, as_of)
+
+
+# --- Forecast of an indicator ------------------------------------------------------------
+
+def forecast(ref, as_of: int | None = None, level: float = 0.8, method: str = "auto", seed: int = 0,
+             deflator: str | None = None, raw_folder=None, definitions=None) -> Forecast:
+    """Forecast an indicator to its target year, with P(meet) where the target is numeric.
+
+    For an average-growth target (indicator 2) the forecast is of the average growth over
+    the plan period: each simulated path of yearly growth is joined to the published years
+    and averaged geometrically.
+    """
+    the_plan = default_plan(definitions)
+    ind = the_plan.get(ref)
+    _check_as_of(ind, as_of)
+    s = data.series(ind.id, as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
+    target = ind.target_value if ind.target_kind in ("level", "ceiling") else None
+    y = s
+    if len(y) and y.index.max() >= ind.target_year:
+        y = y[y.index < ind.target_year]  # forecast the target year as if unseen; outcome mode compares
+    fc = forecast_series(y, to_year=ind.target_year, level=level, method=method, target=target,
+                         direction=ind.direction, seed=seed, bounds=ind.bounds, log=model_on_logs(ind))
+    if ind.target_kind == "average_growth":
+        return _average_growth_forecast(fc, s, ind)
+    return fc
+
+
+def model_on_logs(ind: Indicator) -> bool | None:
+    """Growth rates can turn negative, so they are never modelled on logs; else the engine decides."""
+    return False if ind.target_kind == "average_growth" else None
+
+
+def _average_growth_forecast(fc: Forecast, s: pd.Series, ind: Indicator) -> Forecast:
+    period = range(ind.baseline_year + 1, ind.target_year + 1)
+    observed = s[[y for y in s.index if y in period and (fc.last_year is None or y <= fc.last_year)]]
+    missing = [y for y in period if y not in observed.index and (fc.last_year is None or y <= fc.last_year)]
+    if fc.samples is None or missing:
+        reason = fc.reason or f"growth not published for {missing}"
+        return replace(fc, point=None, lower=None, upper=None, prob_meet=None, reason=reason,
+                       flags=tuple(sorted(set(fc.flags) | {"average_growth"})))
+    future = [y for y in period if y > fc.last_year]
+    cols = [y - fc.last_year - 1 for y in future]
+    growth = np.hstack([np.tile(observed.to_numpy() / 100.0, (fc.samples.shape[0], 1)), fc.samples[:, cols] / 100.0])
+    means = (np.prod(1 + growth, axis=1) ** (1.0 / len(period)) - 1) * 100.0
+    alpha = (1 - fc.level) / 2
+    lower, upper = np.quantile(means, [alpha, 1 - alpha])
+    return replace(fc, point=float(np.median(means)), lower=float(lower), upper=float(upper),
+                   target=ind.target_value, prob_meet=float(np.mean(means >= ind.target_value)),
+                   flags=tuple(sorted(set(fc.flags) | {"average_growth"})))
+
+
+# --- Status and scorecard ----------------------------------------------------------------
+
+def status(ind: Indicator, prog: Progress, fc: Forecast | None, outcome: bool | None) -> str:
+    """met / missed once the target year is observed; else from P(meet)."""
+    if not ind.is_quantitative:
+        return "qualitative"
+    if outcome is not None:
+        return "met" if outcome else "missed"
+    if fc is None or fc.prob_meet is None:
+        return "insufficient_data"
+    if fc.prob_meet >= STATUS_THRESHOLDS["on_track"]:
+        return "on_track"
+    if fc.prob_meet >= STATUS_THRESHOLDS["at_risk"]:
+        return "at_risk"
+    return "off_track"
+
+
+def outcome(ind: Indicator, s: pd.Series) -> bool | None:
+    """Whether the target was met, once the target year's figure is published."""
+    if not ind.is_quantitative or ind.target_year not in s.index:
+        return None
+    if ind.target_kind == "average_growth":
+        period = [y for y in range(ind.baseline_year + 1, ind.target_year + 1)]
+        if not all(y in s.index for y in period):
+            return None
+        return geometric_mean_growth(s[period].to_numpy()) >= ind.target_value
+    return ind.meets(float(s[ind.target_year]))
+
+
+def _data_note(rows: pd.DataFrame) -> str:
+    later = rows[rows["year"] > rows["year"].min()] if len(rows) else rows
+    parts = [f"{len(rows)} points"]
+    if later["proxy"].any():
+        parts.append("proxy " + ",".join(sorted(set(later.loc[later["proxy"], "series"]))))
+    if later["derived"].any():
+        parts.append("derived")
+    if later["status"].eq("preliminary").any():
+        parts.append("preliminary figures")
+    if later["note"].str.contains("Low confidence", na=False).any():
+        parts.append("low-confidence figures")
+    return "; ".join(parts)
+
+
+def assess(as_of: int | None = None, level: float = 0.8, seed: int = 0, deflator: str | None = None,
+           raw_folder=None, definitions=None) -> pd.DataFrame:
+    """The scorecard: one row per indicator, from data up to ``as_of``.
+
+    Columns include the base, the latest figure and its basis, the target, the forecast
+    for the target year with its interval, ``prob_meet``, each lens's category, the
+    overall ``status`` (see :data:`STATUS_LABELS`) and a data note.
+    """
+    the_plan = default_plan(definitions)
+    if as_of is not None and as_of < the_plan.base_year:
+        raise AssessmentError(f"as_of {as_of} is before the plan's base year {the_plan.base_year}")
+    p = data.panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
+    rows = []
+    for ind in the_plan.indicators:
+        s = data.series(ind.id, as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
+        prog = progress(s, ind, as_of=as_of, raw_folder=raw_folder)
+        fc = None
+        if ind.is_quantitative and len(s) >= 1:
+            fc = forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator,
+                          raw_folder=raw_folder, definitions=definitions)
+        result = outcome(ind, s)
+        st = status(ind, prog, fc, result)
+        ind_rows = p[p["indicator_id"] == ind.id]
+        latest = ind_rows[ind_rows["year"] == prog.latest_year] if prog.latest_year else ind_rows.iloc[0:0]
+        rows.append({
+            "id": ind.id, "key": ind.key, "category_zh": ind.category.zh, "category_en": ind.category.en,
+            "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+            "base_year": ind.baseline_year, "base": ind.baseline_value,
+            "latest_year": prog.latest_year, "latest": prog.latest_value,
+            "latest_basis": latest["basis"].iloc[0] if len(latest) else None,
+            "target_text": ind.target_text, "target": ind.target_value,
+            "forecast": None if fc is None else fc.point,
+            "forecast_lower": None if fc is None else fc.lower,
+            "forecast_upper": None if fc is None else fc.upper,
+            "forecast_method": None if fc is None else fc.method,
+            "prob_meet": None if fc is None else fc.prob_meet,
+            "eurostat": prog.eurostat, "eurostat_ratio": prog.eurostat_ratio,
+            "midterm": prog.midterm, "completion": prog.completion, "elapsed": prog.elapsed,
+            "change_per_year_required": prog.change_per_year_required,
+            "realised_average_growth": prog.realised_average_growth,
+            "required_average_growth_remaining": prog.required_average_growth_remaining,
+            "comparison": prog.comparison,
+            "outcome": None if result is None else ("met" if result else "missed"),
+            "status": st,
+            "status_zh": STATUS_LABELS[st][0], "status_en": STATUS_LABELS[st][1],
+            "n_points": int(len(s)),
+            "proxy": bool(ind_rows.loc[ind_rows["year"] > ind.baseline_year, "proxy"].any()),
+            "derived": bool(ind_rows.loc[ind_rows["year"] > ind.baseline_year, "derived"].any()),
+            "data_note": _data_note(ind_rows),
+        })
+    return pd.DataFrame(rows).set_index("id")
+
+
+def vintages(ref, first: int = 2020, last: int | None = None, level: float = 0.8, seed: int = 0,
+             raw_folder=None, definitions=None) -> pd.DataFrame:
+    """Every earlier forecast vintage (as_of = first..target year - 1) scored against the actual.
+
+    Returns an empty frame until the target year's figure is published. As-of cuts use
+    the data years (the figures as published now, revisions included), not the figures
+    as they stood in each vintage's year.
+    """
+    the_plan = default_plan(definitions)
+    ind = the_plan.get(ref)
+    columns = ["as_of", "point", "lower", "upper", "actual", "error", "inside", "method"]
+    s = data.series(ind.id, raw_folder=raw_folder, definitions=definitions)
+    result = outcome(ind, s)
+    if result is None:
+        return pd.DataFrame(columns=columns)
+    if ind.target_kind == "average_growth":
+        period = range(ind.baseline_year + 1, ind.target_year + 1)
+        actual = geometric_mean_growth(s[list(period)].to_numpy())
+    else:
+        actual = float(s[ind.target_year])
+    rows = []
+    for v in range(max(first, ind.baseline_year), min(last or ind.target_year - 1, ind.target_year - 1) + 1):
+        fc = forecast(ind.id, as_of=v, level=level, seed=seed, raw_folder=raw_folder, definitions=definitions)
+        if fc.point is None:
+            continue
+        rows.append({"as_of": v, "point": fc.point, "lower": fc.lower, "upper": fc.upper, "actual": actual,
+                     "error": fc.point - actual, "inside": bool(fc.lower <= actual <= fc.upper), "method": fc.method})
+    return pd.DataFrame(rows, columns=columns)
