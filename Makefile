@@ -34,8 +34,12 @@ system-deps:
 	  fi; \
 	fi
 
+# The main job: rebuild data/processed from data/raw, then the report for the latest
+# data year (reports/<year>/: notebooks, html, results, scorecard.csv, brief PDF).
+# Every year: `.venv/bin/zjplan report --all`.
 report: setup
-	$(VENV)/bin/zjplan indicators
+	$(VENV)/bin/zjplan data build
+	$(VENV)/bin/zjplan report --latest
 
 test: setup
 	$(PY) -m pytest -q
@@ -45,3 +49,4 @@ lab: setup
 
 benchmarks: setup
 	$(PY) benchmarks/m3_yearly.py
+	$(PY) benchmarks/report_batch.py

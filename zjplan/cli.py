@@ -35,6 +35,28 @@ def _data_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from . import report
+
+    if sum([args.all, args.latest, args.as_of is not None]) != 1:
+        print("zjplan report: give --as-of YEAR, --latest or --all", file=sys.stderr)
+        return 2
+    indicators = [x.strip() for x in args.indicators.split(",")] if args.indicators else None
+    try:
+        years = report.report_years() if args.all else [report.latest_data_year()] if args.latest else [args.as_of]
+        for year in years:  # refuse bad parameters before any kernel starts
+            report.check_params(year, indicators, args.lang, args.deflator, args.level)
+    except report.ReportError as exc:
+        print(f"zjplan report: {exc}", file=sys.stderr)
+        return 2
+    summaries = report.build_reports(years, indicators=indicators, lang=args.lang, jobs=args.jobs,
+                                     level=args.level, deflator=args.deflator, out_root=args.out,
+                                     show_progress=not args.quiet)
+    for summary in summaries:
+        print(summary.text())
+    return 1 if any(s.failed for s in summaries) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zjplan", description=__doc__)
     parser.add_argument("--definitions", default=None, help="indicator definitions file (default: the shipped 2020 plan)")
@@ -50,6 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=_data_build)
     c = dsub.add_parser("coverage", help="print which indicator has which years")
     c.set_defaults(func=_data_coverage)
+
+    p = sub.add_parser("report", help="run the notebooks into reports/<year>/: notebooks, html, json, PDF brief")
+    p.add_argument("--as-of", type=int, default=None, help="the report year (the last data year used)")
+    p.add_argument("--all", action="store_true", help="every report year from 2020 to the latest data year")
+    p.add_argument("--latest", action="store_true", help="the latest data year only")
+    p.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
+    p.add_argument("--indicators", default=None, help="comma-separated ids or keys, e.g. 1,6 (default all)")
+    p.add_argument("--lang", default="both", help="zh | en | both (default both)")
+    p.add_argument("--level", type=float, default=0.8, help="forecast interval level (default 0.8)")
+    p.add_argument("--deflator", default=None, help="override the deflator: ppi | gdp_deflator")
+    p.add_argument("--out", default=None, help="output root (default reports/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_report)
     return parser
 
 

@@ -1,0 +1,579 @@
+"""Charts: the fan chart of one indicator and the 16-panel small multiples.
+
+Every chart speaks one visual grammar, so that a reader who learnt one panel can read
+them all:
+
+* history: a dark line; filled markers are published figures, hollow markers figures
+  derived from published parts, squares figures of a proxy series (bars, with the same
+  fills, for a growth-rate target);
+* the plan's base value: a black diamond;
+* the target: a dashed horizontal line labelled as the annex writes it; the forbidden
+  side of a ceiling is shaded and hatched; a qualitative target has no line;
+* the forecast: a shaded band (the central interval of :class:`~zjplan.forecasting.Forecast`)
+  from the last observation to the target year, and the point forecast with its
+  interval as an error bar at the target year;
+* the status of each indicator: a colour *and* a symbol (:data:`STATUS_STYLE`), so the
+  charts read in black and white.
+
+Chinese text needs a CJK font, which few machines have installed. The PyPI package
+``mplfonts`` ships Noto Sans CJK SC; :func:`use_cjk_font` registers that file with
+matplotlib (DejaVu Sans stays as the fallback for the symbols Noto lacks). The plotting
+functions call it themselves; no system font and no backend change is needed.
+
+PNG output is byte-for-byte reproducible (:func:`save_png`, :func:`figure_to_png_bytes`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import math
+import os
+import textwrap
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager, ticker
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .assessment import STATUS_LABELS
+from .definitions import Indicator, plan as default_plan
+from .forecasting import Forecast
+
+__all__ = [
+    "STATUS_STYLE",
+    "fan_chart",
+    "figure_to_png_bytes",
+    "font_path",
+    "save_png",
+    "small_multiples",
+    "status_mark",
+    "use_cjk_font",
+]
+
+FONT_PACKAGE = "mplfonts"
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FAMILY = "Noto Sans CJK SC"
+#: Holds the symbols Noto Sans CJK SC lacks (✔, ✖).
+FALLBACK_FAMILY = "DejaVu Sans"
+
+LANGS = ("zh", "en", "both")
+
+# Colours: one hue per role; the status colours run green → orange → red.
+HISTORY_COLOR = "#1f4e79"
+FAN_COLOR = "#4a90c2"
+TARGET_COLOR = "#222222"
+BASE_COLOR = "#000000"
+NOMINAL_COLOR = "#8c8c8c"
+CEILING_COLOR = "#d73027"
+
+
+#: One style per status of :func:`zjplan.assess`: a colour and a symbol that reads without
+#: the colour (words come from ``assessment.STATUS_LABELS``). Plain dicts, so HTML and
+#: JSON writers can use them as they are.
+STATUS_STYLE: dict[str, dict[str, str]] = {
+    "met": {"color": "#1b7837", "symbol": "✔"},
+    "on_track": {"color": "#5aae61", "symbol": "●"},
+    "at_risk": {"color": "#e08214", "symbol": "▲"},
+    "off_track": {"color": "#d73027", "symbol": "✖"},
+    "missed": {"color": "#a50026", "symbol": "✖"},
+    "insufficient_data": {"color": "#878787", "symbol": "?"},
+    "qualitative": {"color": "#4575b4", "symbol": "◆"},
+}
+
+# Text in the three languages; "both" joins Chinese and English.
+_TEXT = {
+    "published": ("公布值", "published"),
+    "derived": ("推算值", "derived"),
+    "proxy": ("替代指标", "proxy"),
+    "base": ("基期值", "plan base"),
+    "nominal": ("当年价", "current prices"),
+    "forecast": ("预测", "forecast"),
+    "interval": ("{level:.0%}预测区间", "{level:.0%} interval"),
+    "average": ("{start}–{end}年均增速预测", "forecast average {start}–{end}"),
+    "no_data": ("{base}年后无数据", "none after {base}"),
+    "target": ("目标", "target"),
+}
+
+
+# --- Fonts --------------------------------------------------------------------------------
+
+def font_path() -> Path:
+    """The Noto Sans CJK SC file shipped by the ``mplfonts`` package.
+
+    The package is located without importing it: importing ``mplfonts`` is not needed
+    and would run its own font set-up.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``mplfonts`` is not installed or lacks the font file.
+    """
+    spec = importlib.util.find_spec(FONT_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        candidate = Path(folder) / "fonts" / FONT_FILE
+        if candidate.is_file():
+            return candidate
+    where = f"in {folders}" if folders else "because the package is not installed"
+    raise FileNotFoundError(
+        f"Chinese charts need {FONT_FILE} from the PyPI package '{FONT_PACKAGE}'; not found {where}. "
+        f"Install it with: pip install {FONT_PACKAGE}"
+    )
+
+
+def use_cjk_font() -> Path:
+    """Register the CJK font with matplotlib and make it the first sans-serif family.
+
+    Sets ``font.family`` to Noto Sans CJK SC, then DejaVu Sans as the glyph fallback,
+    then sans-serif, puts both first in ``font.sans-serif``, and ``axes.unicode_minus = False`` (Noto has no U+2212 minus).
+    Calling it again changes nothing. The backend is left alone.
+
+    Returns
+    -------
+    pathlib.Path
+        The registered font file.
+    """
+    path = font_path()
+    registered = {os.path.normpath(f.fname) for f in font_manager.fontManager.ttflist}
+    if os.path.normpath(str(path)) not in registered:
+        font_manager.fontManager.addfont(str(path))
+    first = [CJK_FAMILY, FALLBACK_FAMILY]
+    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in first]
+    # matplotlib falls back glyph by glyph only along the families named in font.family;
+    # a bare "sans-serif" would resolve to Noto alone and lose DejaVu's ✔ and ✖.
+    matplotlib.rcParams["font.family"] = [*first, "sans-serif"]
+    matplotlib.rcParams["font.sans-serif"] = first + rest
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return path
+
+
+# --- Small helpers --------------------------------------------------------------------------
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+
+
+def _text(key: str, lang: str, **fmt) -> str:
+    zh, en = (s.format(**fmt) for s in _TEXT[key])
+    return {"zh": zh, "en": en, "both": f"{zh} / {en}"}[lang]
+
+
+def status_mark(status: str, lang: str = "zh") -> str:
+    """The symbol and word of a status, e.g. ``"● 有望实现"``."""
+    _check_lang(lang)
+    zh, en = STATUS_LABELS[status][:2]
+    word = {"zh": zh, "en": en, "both": f"{zh} {en}"}[lang]
+    return f"{STATUS_STYLE[status]['symbol']} {word}"
+
+
+def _clean_history(history: pd.Series | None) -> pd.Series:
+    """Drop missing values; index as sorted int years."""
+    if history is None:
+        return pd.Series(dtype=float)
+    s = pd.Series(history, dtype=float).dropna()
+    s.index = s.index.astype(int)
+    return s.sort_index()
+
+
+def _point_kinds(history: pd.Series, panel_rows: pd.DataFrame | None) -> pd.Series:
+    """published / derived / proxy for each year of ``history`` (published without rows)."""
+    kinds = pd.Series("published", index=history.index, dtype=object)
+    if panel_rows is None or panel_rows.empty:
+        return kinds
+    rows = panel_rows.dropna(subset=["value"]).drop_duplicates("year", keep="last").set_index("year")
+    rows.index = rows.index.astype(int)
+    common = kinds.index.intersection(rows.index)
+    # A proxy is flagged before derived: a derived proxy is still a different measure.
+    kinds[common] = np.where(rows.loc[common, "proxy"].astype(bool), "proxy",
+                             np.where(rows.loc[common, "derived"].astype(bool), "derived", "published"))
+    return kinds
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _target_label(ind: Indicator, lang: str, compact: bool = False) -> str:
+    """zh: the annex's own words; en: the comparator spelt out (a bare '24' is a minimum).
+
+    Compact panels get the short form, and "both" there names the target once in each
+    language around a single number, so the label fits a quarter of the page.
+    """
+    sign = {">=": "≥ ", "<": "< "}.get(ind.comparator, "")
+    value = "" if ind.target_value is None else _fmt(ind.target_value)
+    kind = ind.target_kind
+    if kind == "qualitative":
+        zh = f"目标：{ind.target_text}"
+        en = "target: qualitative" if compact else "target: qualitative (keep a leading position in China)"
+    elif kind == "average_growth":
+        zh = f"目标：年均增长{ind.target_text}{ind.unit}"
+        en = f"target: average growth {sign}{value}{ind.unit_en}"
+        short_both = f"目标 target: 年均 average {sign}{value}{ind.unit_en}"
+    else:
+        zh, en = f"{ind.target_year}年目标 {ind.target_text}", f"{ind.target_year} target {sign}{value}"
+        short_both = f"目标 target {sign}{value}"
+    if lang == "both" and compact:
+        return f"{zh}\n{en}" if kind == "qualitative" else short_both
+    return {"zh": zh, "en": en, "both": f"{zh} / {en}"}[lang]
+
+
+def _wrap_cjk(text: str, width: int) -> str:
+    """Break text without spaces into lines of equal length, at most ``width`` characters."""
+    lines = max(1, math.ceil(len(text) / width))
+    step = math.ceil(len(text) / lines)
+    return "\n".join(text[i:i + step] for i in range(0, len(text), step))
+
+
+def _title(ind: Indicator, lang: str, compact: bool) -> str:
+    """Full names; in compact panels "N name", wrapped to the panel's width."""
+    if not compact:
+        return {"zh": ind.name_zh, "en": ind.name_en, "both": f"{ind.name_zh}\n{ind.name_en}"}[lang]
+    zh = _wrap_cjk(f"{ind.id} {ind.name_zh}", 12).split("\n")
+    en = textwrap.wrap(ind.name_en if lang == "both" else f"{ind.id} {ind.name_en}", 32)
+    # The last line shares its row with the status mark on the right, so keep it short.
+    if len(en[-1]) > 18:
+        en = en[:-1] + textwrap.wrap(en[-1], 18)
+    return "\n".join({"zh": zh, "en": en, "both": zh + en}[lang])
+
+
+def _unit_label(ind: Indicator, lang: str, compact: bool = False) -> str:
+    if lang == "both" and ind.unit != ind.unit_en:
+        return f"{ind.unit}\n{ind.unit_en}" if compact else f"{ind.unit} / {ind.unit_en}"
+    return ind.unit_en if lang == "en" else ind.unit
+
+
+# --- Layers of the fan chart ----------------------------------------------------------------
+
+_MARKERS = {  # kind -> (marker, filled)
+    "published": ("o", True),
+    "derived": ("o", False),
+    "proxy": ("s", True),
+}
+
+
+def _history_points(ax, history: pd.Series, kinds: pd.Series, lang: str, size: float) -> None:
+    ax.plot(history.index, history.to_numpy(), color=HISTORY_COLOR, lw=1.6, zorder=3, gid="history")
+    for kind, (marker, filled) in _MARKERS.items():
+        years = kinds.index[kinds == kind]
+        if len(years):
+            ax.plot(years, history[years].to_numpy(), linestyle="none", marker=marker, ms=size,
+                    color=HISTORY_COLOR, mfc=HISTORY_COLOR if filled else "white", mew=1.2, zorder=4,
+                    label=_text(kind, lang), gid=f"history_{kind}")
+
+
+def _growth_bars(ax, history: pd.Series, kinds: pd.Series, lang: str) -> None:
+    """Yearly growth as bars: filled published, hollow derived, hatched proxy."""
+    styles = {"published": {}, "derived": {"facecolor": "white"}, "proxy": {"hatch": "////", "facecolor": "#c9d9ea"}}
+    for kind, style in styles.items():
+        years = kinds.index[kinds == kind]
+        if len(years):
+            ax.bar(years, history[years].to_numpy(), width=0.6, edgecolor=HISTORY_COLOR, linewidth=1.0,
+                   **{"facecolor": FAN_COLOR, **style}, zorder=2, label=_text(kind, lang), gid=f"history_{kind}")
+
+
+def _base(ax, ind: Indicator, lang: str, size: float) -> None:
+    if ind.baseline_value is None:
+        return
+    ax.plot([ind.baseline_year], [ind.baseline_value], linestyle="none", marker="D", ms=size,
+            color=BASE_COLOR, zorder=5, label=f"{_text('base', lang)} ({ind.baseline_year})", gid="base")
+
+
+def _nominal(ax, nominal: pd.Series, lang: str) -> None:
+    s = _clean_history(nominal)
+    ax.plot(s.index, s.to_numpy(), color=NOMINAL_COLOR, lw=0.9, ls="--", zorder=2,
+            label=_text("nominal", lang), gid="nominal")
+
+
+def _fan(ax, fc: Forecast, history: pd.Series, lang: str, compact: bool) -> None:
+    """The interval band from the last observation to the target year, and the point."""
+    path = fc.path.dropna(subset=["lower", "upper"])[["mean", "lower", "upper"]]
+    if len(path):
+        if fc.last_year in history.index:  # the fan opens from the last observation
+            path = pd.concat([pd.DataFrame(float(history[fc.last_year]), index=[fc.last_year],
+                                           columns=path.columns), path])
+        years, mean, lower, upper = path.index.to_numpy(dtype=int), path["mean"], path["lower"], path["upper"]
+        ax.fill_between(years, lower, upper, color=FAN_COLOR, alpha=0.25, lw=0, zorder=1,
+                        label=_text("interval", lang, level=fc.level), gid="fan")
+        ax.plot(years, mean, color=FAN_COLOR, lw=1.2, ls=":", zorder=2, gid="fan_mean")
+    _forecast_point(ax, fc, _text("forecast", lang), "o", compact)
+
+
+def _forecast_point(ax, fc: Forecast, label: str, marker: str, compact: bool) -> None:
+    if fc.point is None or not math.isfinite(fc.point):
+        return
+    err = [[fc.point - fc.lower], [fc.upper - fc.point]]
+    ax.errorbar([fc.to_year], [fc.point], yerr=err, fmt=marker, color=FAN_COLOR, mfc="white", mew=1.5,
+                ms=4 if compact else 6, capsize=2 if compact else 3, zorder=6, label=label, gid="forecast_point")
+
+
+def _average_forecast(ax, fc: Forecast, ind: Indicator, lang: str, compact: bool) -> None:
+    """For an average-growth target the forecast is of the average itself, not a path."""
+    label = _text("average", lang, start=ind.baseline_year + 1, end=ind.target_year)
+    _forecast_point(ax, fc, label, "D", compact)
+
+
+def _target(ax, ind: Indicator, lang: str, compact: bool) -> None:
+    """Dashed target line with its label; a qualitative target gets only its words."""
+    size = 6 if compact else 8
+    box = {"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5}
+    if ind.target_kind == "qualitative":
+        ax.text(0.02, 0.97, _target_label(ind, lang, compact), transform=ax.transAxes, ha="left", va="top",
+                fontsize=size, color=TARGET_COLOR, bbox=box, gid="target_text")
+        return
+    ax.axhline(ind.target_value, color=TARGET_COLOR, lw=1.2, ls="--", zorder=2,
+               label=_text("target", lang), gid="target")
+    # Left end, above the line: the fan and the forecast point sit at the right end.
+    ax.annotate(_target_label(ind, lang, compact), xy=(0.02, ind.target_value), xycoords=("axes fraction", "data"),
+                xytext=(0, 2), textcoords="offset points", ha="left", va="bottom", fontsize=size,
+                color=TARGET_COLOR, bbox=box, zorder=3.5, gid="target_text")
+
+
+def _ceiling_zone(ax, ind: Indicator) -> None:
+    """Shade the side of a ceiling that is not allowed (at or above it)."""
+    low, high = ax.get_ylim()
+    span = max(high - low, abs(ind.target_value) * 0.1, 1e-9)
+    top = max(high, ind.target_value + 0.15 * span)
+    ax.axhspan(ind.target_value, top, facecolor=CEILING_COLOR, alpha=0.08, edgecolor=CEILING_COLOR,
+               hatch="///", lw=0, zorder=0, gid="ceiling_zone")
+    ax.set_ylim(low, top)
+
+
+def _no_data_note(ax, ind: Indicator, lang: str, compact: bool) -> None:
+    """Say in the panel that nothing was published after the base year."""
+    zh, en = STATUS_LABELS["insufficient_data"][:2]
+    lines = {"zh": [zh], "en": [en], "both": [zh, en]}[lang]
+    if not compact:  # room for the reason
+        lines.append(_text("no_data", lang, base=ind.baseline_year))
+    ax.text(0.5, 0.45, "\n".join(lines), transform=ax.transAxes, ha="center", va="center",
+            fontsize=7 if compact else 10, color=STATUS_STYLE["insufficient_data"]["color"],
+            bbox={"facecolor": "white", "edgecolor": "#bbbbbb", "boxstyle": "round,pad=0.3"}, zorder=8,
+            gid="no_data")
+
+
+def _year_ticks(first: int, last: int, compact: bool) -> list[int]:
+    """Every year, or every second or third, counted back so the target year is labelled."""
+    span = last - first
+    step = (2 if span <= 8 else 3) if compact else (1 if span <= 12 else 2)
+    return list(range(last, first - 1, -step))[::-1]
+
+
+def _frame(ax, ind: Indicator, history: pd.Series, lang: str, compact: bool) -> None:
+    """Title, unit, integer years from the first observation or base to the target year."""
+    first = min([*history.index, ind.baseline_year])
+    ax.set_xlim(first - 0.5, ind.target_year + 0.5)
+    ax.xaxis.set_major_locator(ticker.FixedLocator(_year_ticks(first, ind.target_year, compact)))
+    ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:.0f}"))
+    ax.yaxis.get_major_formatter().set_useOffset(False)
+    ax.set_ylabel(_unit_label(ind, lang, compact), fontsize=6.5 if compact else None)
+    ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if compact:
+        ax.set_title(_title(ind, lang, compact), loc="left", fontsize=7, linespacing=1.15)
+        ax.tick_params(labelsize=6, length=2, pad=1.5)
+    else:
+        ax.set_title(_title(ind, lang, compact), fontsize=11)
+        ax.legend(fontsize=7.5, loc="best", frameon=True, framealpha=0.85)
+
+
+def fan_chart(ind: Indicator, history: pd.Series, fc: Forecast | None = None, *, ax=None, lang: str = "zh",
+              panel_rows: pd.DataFrame | None = None, nominal: pd.Series | None = None,
+              compact: bool = False):
+    """History, plan base, target and the forecast fan of one indicator.
+
+    Parameters
+    ----------
+    ind : Indicator
+        The indicator, e.g. ``zjplan.indicator(6)``.
+    history : pandas.Series
+        Values by int year on the target's price basis (``zjplan.series``).
+    fc : Forecast, optional
+        The forecast to the target year (``zjplan.forecast``). Its ``path`` is drawn as a
+        band joined to the last observation and its point with the interval as an error
+        bar at ``fc.to_year``. For an average-growth target the point is the average
+        growth over the plan period and is drawn without a path. Ignored for a
+        qualitative target.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if omitted.
+    lang : {"zh", "en", "both"}
+        Language of title, unit, target label and legend.
+    panel_rows : pandas.DataFrame, optional
+        The indicator's rows of ``zjplan.panel``; marks each point as published
+        (filled), derived (hollow) or proxy (square) and adds a legend entry per kind.
+    nominal : pandas.Series, optional
+        The same figures at current prices (for a constant-2019 indicator), drawn thin
+        grey dashed to show what deflation changed.
+    compact : bool
+        For small multiples: "N name" title on the left, smaller type, fewer year
+        ticks, no legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _check_lang(lang)
+    use_cjk_font()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    history = _clean_history(history)
+    kinds = _point_kinds(history, panel_rows)
+    marker_size = 3.5 if compact else 5.5
+
+    if ind.target_kind == "average_growth":
+        _growth_bars(ax, history, kinds, lang)
+    else:
+        _history_points(ax, history, kinds, lang, marker_size)
+    _base(ax, ind, lang, marker_size + 0.5)
+    if nominal is not None:
+        _nominal(ax, nominal, lang)
+    if fc is not None and ind.target_kind == "average_growth":
+        _average_forecast(ax, fc, ind, lang, compact)
+    elif fc is not None and ind.is_quantitative:
+        _fan(ax, fc, history, lang, compact)
+    _target(ax, ind, lang, compact)
+    _frame(ax, ind, history, lang, compact)
+    if ind.target_kind == "ceiling":
+        _ceiling_zone(ax, ind)
+    if not (history.index > ind.baseline_year).any():
+        _no_data_note(ax, ind, lang, compact)
+    return ax
+
+
+# --- Small multiples --------------------------------------------------------------------------
+
+def _status_corner(ax, status: str, prob: float | None) -> None:
+    """The status symbol in the panel's top-right corner, with P(meet) where there is one."""
+    style = STATUS_STYLE[status]
+    text = style["symbol"] if prob is None or not math.isfinite(prob) else f"{style['symbol']} {prob:.0%}"
+    # Not bold: the shipped Noto file has the regular weight only.
+    ax.set_title(text, loc="right", fontsize=8.5, color=style["color"])
+
+
+def _key_handles(statuses: list[str], level: float | None, lang: str) -> tuple[list, list[str]]:
+    """Legend for the whole page: the visual grammar, then the statuses present."""
+    dot = {"color": HISTORY_COLOR, "linestyle": "none", "ms": 4}
+    handles = [
+        Line2D([], [], marker="o", **dot),
+        Line2D([], [], marker="o", mfc="white", **dot),
+        Line2D([], [], marker="s", **dot),
+        Line2D([], [], marker="D", color=BASE_COLOR, linestyle="none", ms=4),
+        Line2D([], [], color=TARGET_COLOR, ls="--", lw=1.2),
+        Line2D([], [], marker="o", color=FAN_COLOR, mfc="white", linestyle="none", ms=4),
+    ]
+    labels = [_text(k, lang) for k in ("published", "derived", "proxy", "base", "target", "forecast")]
+    if level is not None:
+        handles.append(Patch(facecolor=FAN_COLOR, alpha=0.25))
+        labels.append(_text("interval", lang, level=level))
+    handles += [Patch(facecolor=STATUS_STYLE[s]["color"]) for s in statuses]
+    labels += [status_mark(s, lang) for s in statuses]
+    return handles, labels
+
+
+def small_multiples(cards: pd.DataFrame, histories: dict, forecasts: dict, *, lang: str = "zh",
+                    panels: pd.DataFrame | None = None, definitions=None):
+    """All indicators on one A4-portrait page, one fan chart per panel.
+
+    Parameters
+    ----------
+    cards : pandas.DataFrame
+        The scorecard of ``zjplan.assess``, indexed by indicator id; ``status`` is
+        required, ``prob_meet`` is shown where present.
+    histories : dict
+        ``{id: pandas.Series}`` as for :func:`fan_chart`; a missing id is an empty series.
+    forecasts : dict
+        ``{id: Forecast or None}``.
+    lang : {"zh", "en", "both"}
+    panels : pandas.DataFrame, optional
+        ``zjplan.panel`` rows; when given, points are marked published/derived/proxy.
+    definitions : str or Path, optional
+        The definitions file the scorecard was made from (default: the shipped plan).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panels titled "N name" with the status symbol (and P(meet)) in the corner, and a
+        key below. An indicator without data after its base says so in its panel.
+    """
+    _check_lang(lang)
+    use_cjk_font()
+    the_plan = default_plan(definitions)
+    ncols = 4
+    nrows = max(1, math.ceil(len(cards) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, 10.5), layout="constrained", squeeze=False)
+    for ax, (ind_id, card) in zip(axes.flat, cards.iterrows()):
+        ind = the_plan.get(int(ind_id))
+        rows = None if panels is None else panels[panels["indicator_id"] == ind.id]
+        fan_chart(ind, histories.get(ind.id), forecasts.get(ind.id), ax=ax, lang=lang,
+                  panel_rows=rows, compact=True)
+        _status_corner(ax, card["status"], card.get("prob_meet"))
+    for ax in axes.flat[len(cards):]:
+        ax.remove()
+    levels = [fc.level for fc in forecasts.values() if fc is not None]
+    present = [s for s in STATUS_STYLE if s in set(cards["status"])]
+    handles, labels = _key_handles(present, levels[0] if levels else None, lang)
+    fig.legend(handles, labels, loc="outside lower center", ncols=5 if lang != "both" else 3,
+               fontsize=6.5, frameon=False, handlelength=1.6, columnspacing=1.2)
+    return fig
+
+
+# --- Reproducible PNG -------------------------------------------------------------------------
+
+def _png_kwargs(dpi: float) -> dict:
+    # No "Software" tag: it names the matplotlib version, so an upgrade would change the bytes.
+    return {"format": "png", "dpi": dpi, "metadata": {"Software": None}, "pil_kwargs": {"optimize": False}}
+
+
+def figure_to_png_bytes(fig, dpi: float = 150) -> bytes:
+    """The figure as PNG bytes; identical for an identical figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    dpi : float
+
+    Returns
+    -------
+    bytes
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, **_png_kwargs(dpi))
+    return buffer.getvalue()
+
+
+def save_png(fig, path, dpi: float = 150) -> Path:
+    """Write the figure as a reproducible PNG; the file appears complete or not at all.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+        Parent folders are created.
+    dpi : float
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = figure_to_png_bytes(fig, dpi)
+    # Render first, then replace: a failed render leaves no half-written file behind.
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,462 @@
+"""Yearly reports: papermill runs the notebooks into ``reports/<year>/``, then HTML and the PDF brief.
+
+For one report year (``as_of``) the batch writes::
+
+    reports/<year>/indicators/NN_<key>.ipynb   executed indicator notebooks
+    reports/<year>/scorecard.ipynb             the executed brief notebook
+    reports/<year>/results/NN_<key>.json       one validated result per indicator
+    reports/<year>/scorecard.csv               the scorecard (spreadsheet-safe)
+    reports/<year>/html/*.html                 self-contained HTML, code hidden
+    reports/<year>/brief_<year>.pdf            A4 brief made from the scorecard's HTML
+
+Parameters are checked before any kernel starts. Every file is written under a
+temporary name and moved into place, so a failure never leaves a half-written file
+under a final name; a failed notebook is kept as ``*.failed.ipynb`` with its error, the
+other notebooks still run, and the batch ends with a summary and a non-zero exit.
+Nothing is fetched from the network: the HTML carries no script or stylesheet links,
+and the PDF renderer is given a fetcher that refuses every remote URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import data, narrative
+from .definitions import plan as default_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = ROOT / "reports"
+FIRST_REPORT_YEAR = 2020
+KERNEL = "python3"
+RESULT_KEYS = ("indicator", "as_of", "level", "lang", "deflator", "status", "progress", "forecast", "data")
+
+
+class ReportError(ValueError):
+    """Bad report parameters; the message lists the valid values."""
+
+
+# --- Parameters ----------------------------------------------------------------------------
+
+def latest_data_year(raw_folder=None) -> int:
+    """The last year with any indicator figure: the newest report year there can be."""
+    p = data.panel(raw_folder=raw_folder)
+    return int(p.loc[p["value"].notna(), "year"].max())
+
+
+def report_years(raw_folder=None) -> list[int]:
+    return list(range(FIRST_REPORT_YEAR, latest_data_year(raw_folder) + 1))
+
+
+def check_params(as_of: int, indicators=None, lang: str = "both", deflator: str | None = None,
+                 level: float = 0.8) -> list[int]:
+    """Refuse bad parameters before a kernel starts; returns the indicator ids to run."""
+    years = report_years()
+    if as_of not in years:
+        raise ReportError(f"as_of {as_of} is outside the data; valid report years: {years[0]}-{years[-1]}")
+    if lang not in narrative.LANGS:
+        raise ReportError(f"unknown lang {lang!r}; valid: {', '.join(narrative.LANGS)}")
+    if deflator is not None and deflator not in data.DEFLATORS:
+        raise ReportError(f"unknown deflator {deflator!r}; valid: {', '.join(data.DEFLATORS)}")
+    if not 0 < level < 1:
+        raise ReportError(f"level must be between 0 and 1, got {level}")
+    the_plan = default_plan()
+    if not indicators:
+        return [i.id for i in the_plan.indicators]
+    ids = []
+    for ref in indicators:
+        try:
+            ids.append(the_plan.get(ref).id)
+        except KeyError as exc:
+            raise ReportError(str(exc).strip('"')) from None
+    return sorted(set(ids))
+
+
+# --- Results --------------------------------------------------------------------------------
+
+def result_name(ind_id: int) -> str:
+    return f"{ind_id:02d}_{default_plan().get(ind_id).key}"
+
+
+def validate_result(result: dict) -> dict:
+    missing = [k for k in RESULT_KEYS if k not in result]
+    if missing:
+        raise ValueError(f"result is missing {', '.join(missing)}")
+    json.dumps(result, allow_nan=False)  # JSON-safe: no NaN, no numpy scalars
+    return result
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write through a temporary file in the same folder, then move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_result(result: dict, path: str | Path) -> Path:
+    """Validate a notebook's result and write it as sorted, indented JSON (byte-stable)."""
+    text = json.dumps(validate_result(result), ensure_ascii=False, indent=1, sort_keys=True, allow_nan=False)
+    return write_text(Path(path), text + "\n")
+
+
+# --- HTML and PDF ---------------------------------------------------------------------------
+
+PAGE_CSS = """
+@font-face { font-family: "Noto Sans CJK SC"; src: url("{font_url}"); }
+@page { size: A4; margin: 14mm 12mm 16mm 12mm;
+        @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; color: #666; } }
+html { font-family: "Noto Sans CJK SC", "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.45; color: #111; }
+body { margin: 0 auto; max-width: 190mm; }
+h1 { font-size: 16pt; margin: 0 0 4pt 0; } h2 { font-size: 12pt; margin: 12pt 0 4pt 0; border-bottom: 1px solid #999; }
+h3 { font-size: 10.5pt; margin: 8pt 0 3pt 0; }
+table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 4pt 0; }
+th, td { border-bottom: 0.5px solid #bbb; padding: 2pt 3pt; text-align: left; vertical-align: top; }
+th { background: #eee; }
+tr.category td { font-weight: bold; background: #f4f4f4; }
+td.status { white-space: nowrap; font-weight: bold; }
+img { max-width: 100%; }
+.footnote, .jp-RenderedText pre, pre { font-size: 7.5pt; white-space: pre-wrap; }
+"""
+
+
+def font_url() -> str:
+    from .plots import font_path
+
+    return font_path().resolve().as_uri()
+
+
+def notebook_html(nb_path: Path, title: str, lang: str) -> str:
+    """The executed notebook as one self-contained page: outputs only, our stylesheet, no links."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.anchor_link_text = ""  # no "¶" after every heading in a printed brief
+    body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+    html_lang = "en" if lang == "en" else "zh"
+    css = PAGE_CSS.replace("{font_url}", font_url())
+    return (f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head><meta charset="utf-8">'
+            f"<title>{narrative.esc(title)}</title><style>{css}</style></head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def offline_fetcher():
+    """WeasyPrint URL fetcher for local files and data: URLs only: a remote URL is refused
+    before any connection is attempted (the renderer warns and leaves that resource out)."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"file", "data"}, timeout=1)
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
+    import weasyprint
+
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    try:
+        weasyprint.HTML(filename=str(html_path), url_fetcher=offline_fetcher()).write_pdf(str(tmp))
+        os.replace(tmp, pdf_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return pdf_path
+
+
+# --- Running notebooks ---------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    name: str
+    path: Path
+    ok: bool
+    seconds: float
+    error: str = ""
+
+
+def run_notebook(template: Path, out_path: Path, params: dict, kernel: str = KERNEL) -> Outcome:
+    """Execute one notebook with papermill into ``out_path`` (via a temporary name)."""
+    import papermill as pm
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.stem}.running.ipynb")
+    failed = out_path.with_name(f"{out_path.stem}.failed.ipynb")
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(str(template), str(tmp), parameters=params, kernel_name=kernel,
+                            progress_bar=False, cwd=str(out_path.parent))
+    except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
+        if tmp.exists():
+            os.replace(tmp, failed)
+        out_path.unlink(missing_ok=True)
+        first_line = str(exc).strip().splitlines()
+        return Outcome(out_path.stem, failed, False, time.perf_counter() - start,
+                       next((l for l in reversed(first_line) if l.strip()), type(exc).__name__))
+    os.replace(tmp, out_path)
+    failed.unlink(missing_ok=True)
+    return Outcome(out_path.stem, out_path, True, time.perf_counter() - start)
+
+
+def _job(kind: str, template: str, out_path: str, params: dict, html_path: str, title: str, lang: str) -> Outcome:
+    """One unit of the batch (run in a worker process): notebook, then its HTML."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    outcome = run_notebook(Path(template), Path(out_path), params)
+    if outcome.ok:
+        try:
+            write_text(Path(html_path), notebook_html(Path(out_path), title, lang))
+        except Exception as exc:
+            outcome.ok, outcome.error = False, f"HTML export failed: {exc}"
+    return outcome
+
+
+@dataclass
+class ReportSummary:
+    as_of: int
+    folder: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+    pdf: Path | None = None
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def text(self) -> str:
+        ok = len(self.outcomes) - len(self.failed)
+        lines = [f"report {self.as_of}: {ok} of {len(self.outcomes)} notebooks ran"
+                 + (f"; brief: {self.pdf}" if self.pdf else "; no brief")]
+        lines += [f"  FAILED {o.name}: {o.error} (kept as {o.path})" for o in self.failed]
+        return "\n".join(lines)
+
+
+def _jobs_for_year(as_of: int, ids: list[int], lang: str, level: float, deflator: str | None,
+                   folder: Path, notebooks: Path) -> list[tuple]:
+    the_plan = default_plan()
+    jobs = []
+    for i in ids:
+        name = result_name(i)
+        params = {"indicator": i, "as_of": as_of, "level": level, "lang": lang, "deflator": deflator,
+                  "results_dir": str(folder / "results")}
+        title = f"{i}. {the_plan.get(i).name_zh}"
+        jobs.append(("indicator", str(notebooks / "indicator.ipynb"), str(folder / "indicators" / f"{name}.ipynb"),
+                     params, str(folder / "html" / f"{name}.html"), title, lang))
+    params = {"as_of": as_of, "lang": lang, "level": level, "out_dir": str(folder)}
+    jobs.append(("scorecard", str(notebooks / "scorecard.ipynb"), str(folder / "scorecard.ipynb"), params,
+                 str(folder / "html" / "scorecard.html"), f"{the_plan.title_zh} {as_of}", lang))
+    return jobs
+
+
+def build_reports(years: list[int], indicators=None, lang: str = "both", jobs: int = 2, level: float = 0.8,
+                  deflator: str | None = None, out_root: str | Path | None = None,
+                  notebooks: str | Path | None = None, show_progress: bool = True) -> list[ReportSummary]:
+    """Run the batch for each report year; returns one summary per year."""
+    from tqdm import tqdm
+
+    ids = None
+    for year in years:
+        ids = check_params(year, indicators, lang, deflator, level)
+    root = Path(out_root or REPORTS)
+    nb_dir = Path(notebooks or NOTEBOOKS)
+    summaries = {y: ReportSummary(y, root / str(y)) for y in years}
+    work = [job for y in years for job in _jobs_for_year(y, ids, lang, level, deflator, root / str(y), nb_dir)]
+    bar = tqdm(total=len(work), desc="notebooks", unit="nb", disable=not show_progress)
+    # Kernels are separate processes anyway; worker processes add parallel exports and
+    # papermill bookkeeping. 'spawn' avoids forking a process that holds ZMQ sockets.
+    import multiprocessing as mp
+
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
+        futures = {pool.submit(_job, *job): job for job in work}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            year = int(Path(job[2]).parts[-2] if job[0] == "scorecard" else Path(job[2]).parts[-3])
+            try:
+                outcome = fut.result()
+            except Exception as exc:
+                outcome = Outcome(Path(job[2]).stem, Path(job[2]), False, 0.0, f"{type(exc).__name__}: {exc}")
+            summaries[year].outcomes.append(outcome)
+            bar.update(1)
+            bar.set_postfix_str(f"{year} {outcome.name} {'ok' if outcome.ok else 'FAILED'}")
+    bar.close()
+    for summary in summaries.values():
+        summary.outcomes.sort(key=lambda o: o.name)
+        card_html = summary.folder / "html" / "scorecard.html"
+        if card_html.exists() and not any(o.name == "scorecard" for o in summary.failed):
+            summary.pdf = html_to_pdf(card_html, summary.folder / f"brief_{summary.as_of}.pdf")
+    return [summaries[y] for y in years]
+
+
+# --- What the notebooks compute ------------------------------------------------------------
+
+def data_version(raw_folder=None) -> str:
+    """A short hash of the raw data files: the brief says which data it was made from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(data.raw_dir(raw_folder).glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def calibration_coverage() -> str | None:
+    """The interval coverage the forecast engine reached in its benchmark, if recorded."""
+    from . import forecasting as fc_module
+
+    calib = fc_module._load_calibration()
+    if not calib or "coverage" not in calib:
+        return None
+    cov = calib["coverage"]
+    return f"{cov}" if isinstance(cov, str) else f"80% intervals covered {float(cov):.1%} of held-out M3 yearly test values"
+
+
+@dataclass
+class IndicatorContext:
+    indicator: object
+    as_of: int
+    level: float
+    lang: str
+    deflator: str | None
+    series: pd.Series
+    panel_rows: pd.DataFrame
+    table: pd.DataFrame
+    nominal: pd.Series | None
+    price_table: pd.DataFrame | None
+    progress: object
+    forecast: object
+    status: str
+    methods: pd.DataFrame
+    backtest: pd.DataFrame
+    result: dict
+
+
+def _methods_table(y: pd.Series, ind, level: float, seed: int) -> pd.DataFrame:
+    from .assessment import model_on_logs
+    from .forecasting import METHODS, forecast_series
+
+    rows = []
+    for method in METHODS:
+        try:
+            fc = forecast_series(y, to_year=ind.target_year, level=level, method=method, seed=seed, bounds=ind.bounds,
+                                 log=model_on_logs(ind))
+        except ValueError as exc:
+            rows.append({"method": method, "forecast": None, "lower": None, "upper": None, "note": str(exc)})
+            continue
+        rows.append({"method": f"auto → {fc.method}" if method == "auto" else method, "forecast": fc.point, "lower": fc.lower,
+                     "upper": fc.upper, "note": fc.reason or ""})
+    return pd.DataFrame(rows)
+
+
+def _backtest_summary(y: pd.Series, level: float) -> pd.DataFrame:
+    from .forecasting import backtest
+
+    bt = backtest(y, level=level)
+    if bt.empty:
+        return pd.DataFrame(columns=["method", "forecasts", "mean_abs_error", "inside_interval"])
+    bt = bt.dropna(subset=["error"])
+    return (bt.groupby("method")
+              .agg(forecasts=("error", "size"), mean_abs_error=("error", lambda e: e.abs().mean()),
+                   inside_interval=("inside_interval", "mean"))
+              .sort_values("mean_abs_error").reset_index())
+
+
+def indicator_context(indicator, as_of: int, level: float = 0.8, lang: str = "both", deflator: str | None = None,
+                      seed: int = 0, raw_folder=None) -> IndicatorContext:
+    """Everything the indicator notebook shows, computed by the library (no logic in the notebook)."""
+    from . import assessment
+
+    (ind_id,) = check_params(as_of, [indicator], lang, deflator, level)
+    ind = default_plan().get(ind_id)
+    p = data.panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder)
+    rows = p[p["indicator_id"] == ind.id]
+    s = data.series(ind.id, as_of=as_of, deflator=deflator, raw_folder=raw_folder)
+    prog = assessment.progress(s, ind, as_of=as_of, raw_folder=raw_folder)
+    fc = None
+    if ind.is_quantitative and len(s):
+        fc = assessment.forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator, raw_folder=raw_folder)
+    status = assessment.status(ind, prog, fc, assessment.outcome(ind, s))
+
+    nominal = price_table = None
+    if ind.price_basis == "constant_2019" and ind.deflate_as != "none":
+        nominal = pd.Series(rows["value_as_published"].to_numpy(), index=rows["year"].to_numpy(), dtype=float)
+        other = "gdp_deflator" if (deflator or ind.deflator) == "ppi" else "ppi"
+        alt = data.series(ind.id, as_of=as_of, deflator=other, raw_folder=raw_folder)
+        price_table = pd.DataFrame({
+            "as_published": nominal,
+            f"2019_prices_{deflator or ind.deflator}": s,
+            f"2019_prices_{other}": alt,
+        })
+        price_table.index.name = "year"
+
+    y = s[s.index < ind.target_year] if ind.target_kind != "qualitative" else s
+    methods = _methods_table(y, ind, level, seed) if ind.is_quantitative and len(y) >= 2 else pd.DataFrame()
+    bt = _backtest_summary(y, level) if len(y) >= 4 else pd.DataFrame()
+    result = {
+        "indicator": {"id": ind.id, "key": ind.key, "name_zh": ind.name_zh, "name_en": ind.name_en,
+                      "unit": ind.unit, "target_text": ind.target_text, "target": ind.target_value},
+        "as_of": as_of, "level": level, "lang": lang, "deflator": deflator or ind.deflator,
+        "status": status,
+        "progress": prog.to_dict(),
+        "forecast": None if fc is None else fc.to_dict(),
+        "data": [{"year": int(r.year), "value": None if pd.isna(r.value) else round(float(r.value), 6),
+                  "basis": r.basis, "derived": bool(r.derived), "proxy": bool(r.proxy), "sources": r.source_ids}
+                 for r in rows.itertuples()],
+    }
+    table = narrative.data_table(ind, as_of, deflator, raw_folder)
+    return IndicatorContext(ind, as_of, level, lang, deflator, s, rows, table, nominal, price_table, prog, fc,
+                            status, methods, bt, validate_result(result))
+
+
+@dataclass
+class ScorecardContext:
+    as_of: int
+    lang: str
+    card: pd.DataFrame
+    histories: dict
+    forecasts: dict
+    panels: pd.DataFrame
+    sources: pd.DataFrame
+    gaps: pd.DataFrame
+    title_html: str
+
+
+def scorecard_context(as_of: int, lang: str = "both", level: float = 0.8, seed: int = 0, raw_folder=None) -> ScorecardContext:
+    """Everything the brief shows."""
+    import datetime as dt
+
+    from . import assessment
+
+    check_params(as_of, None, lang, None, level)
+    the_plan = default_plan()
+    card = assessment.assess(as_of=as_of, level=level, seed=seed, raw_folder=raw_folder)
+    p = data.panel(as_of=as_of, raw_folder=raw_folder)
+    histories = {i.id: data.series(i.id, as_of=as_of, raw_folder=raw_folder) for i in the_plan.indicators}
+    forecasts = {i.id: (assessment.forecast(i.id, as_of=as_of, level=level, seed=seed, raw_folder=raw_folder)
+                        if i.is_quantitative and len(histories[i.id]) else None) for i in the_plan.indicators}
+    sources = narrative.sources_list(as_of, raw_folder)
+    made = dt.date.today().isoformat()
+    title = (f"<h1>{narrative.esc(the_plan.title_zh)} · {narrative.esc(narrative.say('关键指标进展简报', 'Key indicators brief', lang))}</h1>"
+             f"<p>{narrative.esc(the_plan.title_en)} ({narrative.esc(the_plan.document)})<br>"
+             f"{narrative.esc(narrative.say(f'数据截至 {as_of} 年', f'Data up to {as_of}', lang))} · "
+             f"{narrative.esc(narrative.say('生成日期', 'Made', lang))} {made} · "
+             f"{narrative.esc(narrative.say('数据版本', 'Data version', lang))} {data_version(raw_folder)}</p>")
+    return ScorecardContext(as_of, lang, card, histories, forecasts, p, sources,
+                            narrative.gaps_table(as_of, lang, raw_folder), title)
+
+
+def write_scorecard_csv(card: pd.DataFrame, path: str | Path) -> Path:
+    data.write_csv(card.reset_index(), Path(path))
+    return Path(path)
