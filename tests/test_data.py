@@ -270,3 +270,11 @@ def test_count_over_current_amount_is_deflated_as_intensity(raw):
     # patents per 100 亿元 at 2021 prices × P(2021) / 100, P = 0.98 * 1.05
     assert_allclose(_value(p, 11, 2021), 120873 / 97968 * 100 * 0.98 * 1.05)
     assert _value(p, 11, 2021, "basis") == "constant_2019 (ppi)"
+
+
+def test_committed_processed_files_match_a_fresh_build(tmp_path):
+    """data/processed is what `zjplan data build` makes of data/raw: rebuild after editing raw."""
+    data.build(tmp_path)
+    for name in ("panel.csv", "coverage.csv"):
+        assert (tmp_path / name).read_bytes() == (data.PROCESSED_DIR / name).read_bytes(), (
+            f"data/processed/{name} is stale: run `zjplan data build`")

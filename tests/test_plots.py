@@ -257,7 +257,7 @@ def test_small_multiples_has_sixteen_numbered_panels(page):
     cards, _, fig = page
     axes = fig.get_axes()
     assert len(axes) == 16
-    assert tuple(fig.get_size_inches()) == pytest.approx((8.27, 10.5))
+    assert tuple(fig.get_size_inches()) == pytest.approx((8.27, 10.0))  # A4 width; one page with its heading
     for n, ax in enumerate(axes, start=1):
         assert ax.get_title("left").startswith(f"{n} ")
         assert ax.get_title("right").startswith(plots.STATUS_STYLE[cards.loc[n, "status"]]["symbol"])

@@ -64,6 +64,28 @@ def test_html_is_self_contained(batch):
         assert 'src="http' not in text and 'href="http' not in text.split("<body>")[0]
 
 
+def test_every_page_carries_its_chart(batch):
+    # one chart per page: the fan chart, or the brief's small multiples
+    _, folder = batch
+    for path in (folder / "html").glob("*.html"):
+        assert path.read_text(encoding="utf-8").count('src="data:image/png') == 1, path
+
+
+def test_plain_papermill_cli(tmp_path):
+    """`papermill notebooks/indicator.ipynb out.ipynb -p indicator 6 -p as_of 2023` works as users expect."""
+    import sys
+
+    out = tmp_path / "out.ipynb"
+    subprocess.run([sys.executable, "-m", "papermill", str(report.NOTEBOOKS / "indicator.ipynb"), str(out),
+                    "-p", "indicator", "6", "-p", "as_of", "2023", "-k", "python3", "--no-progress-bar"],
+                   check=True, capture_output=True, cwd=tmp_path)
+    nb = nbformat.read(out, as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "indicator = 6" in injected.source and "as_of = 2023" in injected.source
+    text = json.dumps([o for c in nb.cells if c.cell_type == "code" for o in c.outputs], ensure_ascii=False)
+    assert "高技术制造业增加值占规模以上工业比重" in text
+
+
 def test_pdf_brief_has_chinese_text(batch):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is installed by `make test`")
@@ -150,3 +172,16 @@ def test_result_validation():
         report.validate_result({k: 1 for k in report.RESULT_KEYS if k != "status"})
     with pytest.raises(ValueError):
         report.validate_result({**{k: 1 for k in report.RESULT_KEYS}, "level": float("nan")})
+
+
+def test_explore_notebook_runs(tmp_path):
+    outcome = report.run_notebook(report.NOTEBOOKS / "explore.ipynb", tmp_path / "explore.ipynb", {})
+    assert outcome.ok, outcome.error
+
+
+def test_committed_notebooks_are_clean():
+    for path in report.NOTEBOOKS.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata.kernelspec.name == "python3", path
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), f"{path} has outputs"

@@ -74,7 +74,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, ndtri  # lighter than scipy.stats: every notebook imports this
 
 __all__ = ["METHODS", "Forecast", "forecast_series", "backtest"]
 
@@ -545,7 +545,7 @@ def _fallback_table(horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # with the horizon (a trend-uncertainty shape), deliberately wide.
     probs = np.array([0.005, 0.01, 0.025] + list(np.arange(0.05, 0.951, 0.025)) + [0.975, 0.99, 0.995])
     h = np.arange(1, horizon + 1)[:, None]
-    quant = 1.5 * h * stats.norm.ppf(probs)[None, :]
+    quant = 1.5 * h * ndtri(probs)[None, :]
     corr = np.sqrt(np.minimum.outer(h[:, 0], h[:, 0]) / np.maximum.outer(h[:, 0], h[:, 0]))
     return probs, quant, corr
 
@@ -742,7 +742,7 @@ def forecast_series(y, to_year=2025, level=0.8, method="auto", target=None,
 
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n_sims, horizon)) @ np.linalg.cholesky(corr).T
-    sims = mean + scale * _quantile_at(probs, quant, stats.norm.cdf(z))
+    sims = mean + scale * _quantile_at(probs, quant, ndtr(z))
 
     back = np.exp if use_log else (lambda v: v)
     mean, lo, hi, sims = back(mean), back(lo), back(hi), back(sims)

@@ -510,7 +510,7 @@ def small_multiples(cards: pd.DataFrame, histories: dict, forecasts: dict, *, la
     the_plan = default_plan(definitions)
     ncols = 4
     nrows = max(1, math.ceil(len(cards) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, 10.5), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, 10.0), layout="constrained", squeeze=False)
     for ax, (ind_id, card) in zip(axes.flat, cards.iterrows()):
         ind = the_plan.get(int(ind_id))
         rows = None if panels is None else panels[panels["indicator_id"] == ind.id]

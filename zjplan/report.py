@@ -119,16 +119,21 @@ def write_result(result: dict, path: str | Path) -> Path:
 
 PAGE_CSS = """
 @font-face { font-family: "Noto Sans CJK SC"; src: url("{font_url}"); }
-@page { size: A4; margin: 14mm 12mm 16mm 12mm;
+@page { size: A4; margin: 11mm 11mm 13mm 11mm;
         @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; color: #666; } }
 html { font-family: "Noto Sans CJK SC", "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.45; color: #111; }
 body { margin: 0 auto; max-width: 190mm; }
 h1 { font-size: 16pt; margin: 0 0 4pt 0; } h2 { font-size: 12pt; margin: 12pt 0 4pt 0; border-bottom: 1px solid #999; }
 h3 { font-size: 10.5pt; margin: 8pt 0 3pt 0; }
-table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 4pt 0; }
+table { border-collapse: collapse; width: 100%; font-size: 7.5pt; margin: 4pt 0; }
+table.compact { font-size: 6.5pt; line-height: 1.25; } table.compact td, table.compact th { padding: 1pt 2pt; }
+tr { page-break-inside: avoid; }
 th, td { border-bottom: 0.5px solid #bbb; padding: 2pt 3pt; text-align: left; vertical-align: top; }
 th { background: #eee; }
 tr.category td { font-weight: bold; background: #f4f4f4; }
+table.scorecard { font-size: 7pt; line-height: 1.3; } table.scorecard td:first-child { width: 38%; }
+table.scorecard td, table.scorecard th { padding: 1.5pt 2pt; }
+ul { margin: 2pt 0; padding-left: 14pt; } li { font-size: 8pt; }
 td.status { white-space: nowrap; font-weight: bold; }
 img { max-width: 100%; }
 .footnote, .jp-RenderedText pre, pre { font-size: 7.5pt; white-space: pre-wrap; }
@@ -198,8 +203,10 @@ def run_notebook(template: Path, out_path: Path, params: dict, kernel: str = KER
     failed = out_path.with_name(f"{out_path.stem}.failed.ipynb")
     start = time.perf_counter()
     try:
+        # No save after every cell: the notebook is written once at the end (and on error),
+        # which spares the client re-serialising outputs for each cell.
         pm.execute_notebook(str(template), str(tmp), parameters=params, kernel_name=kernel,
-                            progress_bar=False, cwd=str(out_path.parent))
+                            progress_bar=False, cwd=str(out_path.parent), request_save_on_cell_execute=False)
     except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
         if tmp.exists():
             os.replace(tmp, failed)
@@ -213,14 +220,22 @@ def run_notebook(template: Path, out_path: Path, params: dict, kernel: str = KER
 
 
 def _job(kind: str, template: str, out_path: str, params: dict, html_path: str, title: str, lang: str) -> Outcome:
-    """One unit of the batch (run in a worker process): notebook, then its HTML."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    """One unit of the batch (run in a worker process): notebook, its HTML, and for the
+    scorecard the PDF brief, so that exports overlap with other notebooks."""
     outcome = run_notebook(Path(template), Path(out_path), params)
-    if outcome.ok:
-        try:
-            write_text(Path(html_path), notebook_html(Path(out_path), title, lang))
-        except Exception as exc:
-            outcome.ok, outcome.error = False, f"HTML export failed: {exc}"
+    if not outcome.ok:
+        # no export of an older run may pass for this one
+        Path(html_path).unlink(missing_ok=True)
+        if kind == "scorecard":
+            Path(out_path).parent.joinpath(f"brief_{Path(out_path).parent.name}.pdf").unlink(missing_ok=True)
+        return outcome
+    try:
+        write_text(Path(html_path), notebook_html(Path(out_path), title, lang))
+        if kind == "scorecard":
+            folder = Path(out_path).parent
+            html_to_pdf(Path(html_path), folder / f"brief_{folder.name}.pdf")
+    except Exception as exc:
+        outcome.ok, outcome.error = False, f"export failed: {type(exc).__name__}: {exc}"
     return outcome
 
 
@@ -273,6 +288,7 @@ def build_reports(years: list[int], indicators=None, lang: str = "both", jobs: i
     nb_dir = Path(notebooks or NOTEBOOKS)
     summaries = {y: ReportSummary(y, root / str(y)) for y in years}
     work = [job for y in years for job in _jobs_for_year(y, ids, lang, level, deflator, root / str(y), nb_dir)]
+    work.sort(key=lambda job: job[0] != "scorecard")  # the longest jobs first: no lone straggler at the end
     bar = tqdm(total=len(work), desc="notebooks", unit="nb", disable=not show_progress)
     # Kernels are separate processes anyway; worker processes add parallel exports and
     # papermill bookkeeping. 'spawn' avoids forking a process that holds ZMQ sockets.
@@ -293,9 +309,9 @@ def build_reports(years: list[int], indicators=None, lang: str = "both", jobs: i
     bar.close()
     for summary in summaries.values():
         summary.outcomes.sort(key=lambda o: o.name)
-        card_html = summary.folder / "html" / "scorecard.html"
-        if card_html.exists() and not any(o.name == "scorecard" for o in summary.failed):
-            summary.pdf = html_to_pdf(card_html, summary.folder / f"brief_{summary.as_of}.pdf")
+        pdf = summary.folder / f"brief_{summary.as_of}.pdf"
+        if pdf.exists() and not any(o.name == "scorecard" for o in summary.failed):
+            summary.pdf = pdf
     return [summaries[y] for y in years]
 
 
