@@ -278,3 +278,25 @@ def test_committed_processed_files_match_a_fresh_build(tmp_path):
     for name in ("panel.csv", "coverage.csv"):
         assert (tmp_path / name).read_bytes() == (data.PROCESSED_DIR / name).read_bytes(), (
             f"data/processed/{name} is stale: run `zjplan data build`")
+
+
+@pytest.mark.parametrize("ind_id", [i.id for i in zjplan.plan().indicators if i.derive is not None])
+def test_each_derivation_formula(raw, ind_id):
+    """numerator / denominator × scale, brought to 2019 prices where the indicator asks for it."""
+    ind = zjplan.indicator(ind_id)
+    d = ind.derive
+    meta = data.load_series_meta(raw)
+    num_basis = "count" if meta[d.numerator].unit == "件" else "current"
+    text = (raw / "figures.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines(keepends=True)
+             if not line.startswith((f"{d.numerator},", f"{d.denominator},", f"{ind.series},"))]
+    lines += [f"{d.numerator},2022,300,{meta[d.numerator].unit},{num_basis},final,bulletin_2022,,\n",
+              f"{d.denominator},2022,2000,{meta[d.denominator].unit},current,final,bulletin_2022,,\n"]
+    (raw / "figures.csv").write_text("".join(lines), encoding="utf-8")
+    expected = 300 / 2000 * d.scale
+    if ind.price_basis == "constant_2019" and ind.deflate_as == "intensity":
+        expected *= 0.98 * 1.05 * 1.04  # PPI 2019 = 100: -2 %, +5 %, +4 %
+    p = _panel(raw)
+    assert_allclose(_value(p, ind_id, 2022), expected)
+    assert bool(_value(p, ind_id, 2022, "derived"))
+    assert d.formula in _value(p, ind_id, 2022, "note")

@@ -42,6 +42,7 @@ from matplotlib.patches import Patch
 
 from .assessment import STATUS_LABELS
 from .definitions import Indicator, plan as default_plan
+from .narrative import LANGS
 from .forecasting import Forecast
 
 __all__ = [
@@ -61,7 +62,6 @@ CJK_FAMILY = "Noto Sans CJK SC"
 #: Holds the symbols Noto Sans CJK SC lacks (✔, ✖).
 FALLBACK_FAMILY = "DejaVu Sans"
 
-LANGS = ("zh", "en", "both")
 
 # Colours: one hue per role; the status colours run green → orange → red.
 HISTORY_COLOR = "#1f4e79"
