@@ -260,9 +260,9 @@ def load_raw(folder: str | Path | None = None) -> RawData:
 
 # --- Process -----------------------------------------------------------------------------
 
-def select_latest(figures: pd.DataFrame) -> pd.DataFrame:
-    """One Zhejiang figure per series and year: revised over final over preliminary, then the latest published."""
-    figures = figures[figures["region"] == HOME_REGION]
+def select_latest(figures: pd.DataFrame, region: str = HOME_REGION) -> pd.DataFrame:
+    """One figure per series and year of ``region``: revised over final over preliminary, then the latest published."""
+    figures = figures[figures["region"] == region]
     ranked = figures.assign(_rank=figures["status"].map(STATUS_RANK))
     ranked = ranked.sort_values(["series", "year", "_rank", "published", "source_id"])
     return ranked.groupby(["series", "year"], as_index=False).tail(1).drop(columns="_rank").reset_index(drop=True)
@@ -317,8 +317,7 @@ def price_index(name: str, raw: RawData, base_year: int = 2019) -> DeflatorIndex
     selected = select_latest(raw.figures)
     if name == "ppi":
         home = _values(selected, "ppi")
-        national = _values(select_latest(raw.figures.assign(region=raw.figures["region"].replace(NATIONAL, HOME_REGION))
-                                         [raw.figures["region"] == NATIONAL]), "ppi")
+        national = _values(select_latest(raw.figures, region=NATIONAL), "ppi")
         borrowed = tuple(sorted(int(y) for y in national.index if y not in home.index))
         yoy = prices.yoy_from_change(home.combine_first(national))
         return DeflatorIndex("ppi", prices.chain_index(yoy.loc[_contiguous_run(dict(yoy), base_year)], base_year), borrowed)

@@ -287,18 +287,17 @@ def build_reports(years: list[int], indicators=None, lang: str = "both", jobs: i
     root = Path(out_root or REPORTS)
     nb_dir = Path(notebooks or NOTEBOOKS)
     summaries = {y: ReportSummary(y, root / str(y)) for y in years}
-    work = [job for y in years for job in _jobs_for_year(y, ids, lang, level, deflator, root / str(y), nb_dir)]
-    work.sort(key=lambda job: job[0] != "scorecard")  # the longest jobs first: no lone straggler at the end
+    work = [(y, job) for y in years for job in _jobs_for_year(y, ids, lang, level, deflator, root / str(y), nb_dir)]
+    work.sort(key=lambda item: item[1][0] != "scorecard")  # the longest jobs first: no lone straggler at the end
     bar = tqdm(total=len(work), desc="notebooks", unit="nb", disable=not show_progress)
     # Kernels are separate processes anyway; worker processes add parallel exports and
     # papermill bookkeeping. 'spawn' avoids forking a process that holds ZMQ sockets.
     import multiprocessing as mp
 
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
-        futures = {pool.submit(_job, *job): job for job in work}
+        futures = {pool.submit(_job, *job): (year, job) for year, job in work}
         for fut in as_completed(futures):
-            job = futures[fut]
-            year = int(Path(job[2]).parts[-2] if job[0] == "scorecard" else Path(job[2]).parts[-3])
+            year, job = futures[fut]
             try:
                 outcome = fut.result()
             except Exception as exc:
