@@ -53,6 +53,12 @@ DEFLATORS = ("ppi", "gdp_deflator")
 # that indicator 12 is compared against).
 HOME_REGION = "浙江"
 NATIONAL = "全国"
+# An optional `industry` column holds a division of GB/T 4754-2017 with its section letter
+# ("C13 农副食品加工业"); empty means the whole of the series (e.g. a yearbook table's 总计).
+SECTIONS = {"B": range(6, 13), "C": range(13, 44), "D": range(44, 47)}  # mining, manufacturing, utilities
+# Manufacturing totals derived as the sum of a table's division rows.
+DIVISION_SUMS = {"above_scale_industry_revenue": "above_scale_mfg_revenue",
+                 "above_scale_industry_profit": "above_scale_mfg_profit"}
 
 
 class DataError(ValueError):
@@ -175,6 +181,16 @@ def _figure_files(folder: Path) -> list[Path]:
     return files
 
 
+def _parse_industry(text: str, path: Path, line: int) -> str:
+    """Empty, or a division of mining (B06-B12), manufacturing (C13-C43) or utilities (D44-D46) and its name."""
+    match = re.fullmatch(r"([A-Z])(\d{2}) \S.*", text)
+    if text and not (match and int(match.group(2)) in SECTIONS.get(match.group(1), ())):
+        raise _cell_error(path, line, "industry",
+                          f"must be empty or a division B06-B12, C13-C43 or D44-D46 with its name, "
+                          f"e.g. 'C13 农副食品加工业'; got {text!r}")
+    return text
+
+
 def _parse_figure(path, line, row, meta, sources) -> dict:
     key = row["series"]
     if key not in meta:
@@ -195,6 +211,7 @@ def _parse_figure(path, line, row, meta, sources) -> dict:
     return {
         "series": key,
         "region": row.get("region") or HOME_REGION,
+        "industry": _parse_industry(row.get("industry", ""), path, line),
         "year": year,
         "value": value * factors[row["unit"]],
         "unit": series.unit,
@@ -208,6 +225,7 @@ def _parse_figure(path, line, row, meta, sources) -> dict:
         "note": row["note"],
         "file": path.name,
         "line": line,
+        "derived": False,
     }
 
 
@@ -218,16 +236,60 @@ def load_figures(folder: Path, meta: dict[str, SeriesMeta], sources: pd.DataFram
         records += [_parse_figure(path, line, row, meta, sources) for line, row in read_rows(path, FIGURE_COLUMNS)]
     figures = pd.DataFrame(records)
     _refuse_conflicts(figures, folder)
-    return figures
+    derived = manufacturing_totals(figures, folder)
+    return figures if derived.empty else pd.concat([figures, derived], ignore_index=True)
 
 
 def _refuse_conflicts(figures: pd.DataFrame, folder: Path) -> None:
     """One source cannot print two different values for the same series and year."""
-    for (series, region, year, source), group in figures.groupby(["series", "region", "year", "source_id"]):
+    for (series, region, _, year, source), group in figures.groupby(["series", "region", "industry", "year", "source_id"]):
         if group["value"].nunique() > 1:
             where = " and ".join(f"{folder / f}:{l}" for f, l in zip(group["file"], group["line"]))
             values = ", ".join(f"{v:g}" for v in group["value"])
             raise DataError(f"{where}: column 'value': series {series!r} {year} from source {source!r} has different values ({values})")
+
+
+def manufacturing_totals(figures: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """规上制造业 revenue and profit derived from a table's division rows, cross-checked.
+
+    Notes
+    -----
+    With :math:`x_d` the printed value of division :math:`d` and :math:`T` the table's
+    total (the row whose ``industry`` is empty, same source, year and series),
+
+    .. math:: M = \\sum_{d=13}^{43} x_d \\quad\\text{and}\\quad
+              M' = T - \\sum_{d=6}^{12} x_d - \\sum_{d=44}^{46} x_d .
+
+    Both are the manufacturing total; they differ only by the rounding of the printed
+    cells, at most 0.01 per cell summed. A larger gap means a mistyped or missing row
+    (or a division printed blank), and stops the load.
+    """
+    divisions = figures[(figures["industry"] != "") & figures["series"].isin(list(DIVISION_SUMS))]
+    rows = []
+    for (series, region, year, source), group in divisions.groupby(["series", "region", "year", "source_id"]):
+        is_mfg = (group["industry"].str[0] == "C").to_numpy()
+        mfg = group[is_mfg]
+        total = figures[(figures["series"] == series) & (figures["region"] == region) & (figures["year"] == year)
+                        & (figures["source_id"] == source) & (figures["industry"] == "")]
+        where = f"{folder / group['file'].iloc[0]}:{int(group['line'].min())}"
+        if total.empty or mfg.empty:
+            raise DataError(f"{where}: {series} {year} ({source}): division rows need the total row (empty "
+                            f"industry) and the manufacturing divisions C13-C43 to derive {DIVISION_SUMS[series]}")
+        value = float(mfg["value"].sum())
+        check = float(total["value"].iloc[0] - group.loc[~is_mfg, "value"].sum())
+        if abs(value - check) > 0.01 * (len(group) + 1):
+            raise DataError(
+                f"{where}: {series} {year} ({source}): manufacturing divisions sum to {value:.2f} but the total "
+                f"minus mining and utilities is {check:.2f}; a division row is mistyped or missing")
+        first = mfg.iloc[0]
+        rows.append({
+            **first.to_dict(), "series": DIVISION_SUMS[series], "industry": "", "value": value,
+            "value_as_published": value, "status": min(mfg["status"], key=STATUS_RANK.get),
+            "quote": "", "line": int(mfg["line"].min()), "derived": True,
+            "note": (f"derived: sum of the {len(mfg)} manufacturing divisions (C13-C43) = {value:.2f}; "
+                     f"check: total {float(total['value'].iloc[0]):.2f} minus mining and utilities = {check:.2f}"),
+        })
+    return pd.DataFrame(rows, columns=figures.columns)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: the cache key of the panel
@@ -261,8 +323,11 @@ def load_raw(folder: str | Path | None = None) -> RawData:
 # --- Process -----------------------------------------------------------------------------
 
 def select_latest(figures: pd.DataFrame, region: str = HOME_REGION) -> pd.DataFrame:
-    """One figure per series and year of ``region``: revised over final over preliminary, then the latest published."""
-    figures = figures[figures["region"] == region]
+    """One figure per series and year of ``region``: revised over final over preliminary, then the latest published.
+
+    Division rows (non-empty ``industry``) are parts of a table, not the series itself.
+    """
+    figures = figures[(figures["region"] == region) & (figures["industry"] == "")]
     ranked = figures.assign(_rank=figures["status"].map(STATUS_RANK))
     ranked = ranked.sort_values(["series", "year", "_rank", "published", "source_id"])
     return ranked.groupby(["series", "year"], as_index=False).tail(1).drop(columns="_rank").reset_index(drop=True)
