@@ -35,6 +35,44 @@ def _data_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_import(args: argparse.Namespace) -> int:
+    from . import importers
+
+    source = importers.SourceSpec(args.source or "", args.title, args.publisher, args.url, args.published,
+                                  args.accessed, args.source_note)
+    if args.kind == "nbs":
+        plan = importers.import_nbs(args.file, source, series=args.series, raw_folder=args.raw,
+                                    target=args.to or importers.NBS_TARGET)
+    else:
+        plan = importers.import_bulletin(args.file, source, args.year, region=args.region, raw_folder=args.raw,
+                                         target=args.to or importers.BULLETIN_TARGET)
+    sys.stdout.write(importers.format_rows(plan.rows))
+    print(plan.summary(), file=sys.stderr)
+    if not args.apply:
+        print("nothing written: review the rows, then run again with --apply", file=sys.stderr)
+        return 1 if plan.conflicts else 0
+    written = importers.apply_plan(plan, data.raw_dir(args.raw), definitions=args.definitions)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    if not written:
+        print("nothing to write: every row is already in data/raw", file=sys.stderr)
+    return 0
+
+
+def _import_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the file to read")
+    p.add_argument("--source", default=None, help="source id in sources.csv (or a new one, with --title ...)")
+    p.add_argument("--title", default="", help="new source: title")
+    p.add_argument("--publisher", default="", help="new source: original publisher")
+    p.add_argument("--url", default="", help="new source: the publisher's address")
+    p.add_argument("--published", default="", help="new source: publication date YYYY-MM-DD")
+    p.add_argument("--accessed", default="", help="new source: date read, YYYY-MM-DD")
+    p.add_argument("--source-note", default="", help="new source: what was read and where (the copy read)")
+    p.add_argument("--to", default=None, help="data/raw file for the rows (default nbs_provinces.csv / bulletins.csv)")
+    p.add_argument("--apply", action="store_true", help="write the rows (after the checks of `data build`)")
+    p.set_defaults(func=_data_import)
+
+
 def _report(args: argparse.Namespace) -> int:
     from . import report
 
@@ -72,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=_data_build)
     c = dsub.add_parser("coverage", help="print which indicator has which years")
     c.set_defaults(func=_data_coverage)
+    imp = dsub.add_parser("import", help="read a statistics-portal export or a bulletin into data/raw (review, then --apply)")
+    isub = imp.add_subparsers(dest="kind", required=True)
+    n = isub.add_parser("nbs", help="国家统计局 分省年度数据 export (CSV, XLS, XLSX), every province")
+    _import_options(n)
+    n.add_argument("--series", nargs="+", default=None, metavar="KEY",
+                   help="import only these series (one-indicator exports: the series the file holds)")
+    bl = isub.add_parser("bulletin", help="统计公报 saved as HTML or text")
+    _import_options(bl)
+    bl.add_argument("--year", type=int, default=None, help="the year the bulletin reports on (required)")
+    bl.add_argument("--region", default="浙江", help="the province (default 浙江)")
 
     p = sub.add_parser("report", help="run the notebooks into reports/<year>/: notebooks, html, json, PDF brief")
     p.add_argument("--as-of", type=int, default=None, help="the report year (the last data year used)")

@@ -620,12 +620,17 @@ def write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
     os.replace(tmp, path)
 
 
+def check(raw_folder=None, definitions=None) -> pd.DataFrame:
+    """Every check of :func:`build`, writing nothing: load and validate data/raw, build the panel, run its sanity checks."""
+    p = panel(raw_folder=raw_folder, definitions=definitions)
+    sanity_checks(p, default_plan(definitions))
+    return p
+
+
 def build(out_dir: str | Path | None = None, raw_folder=None, definitions=None) -> dict[str, Path]:
     """Load, process, check, save: ``panel.csv`` and ``coverage.csv`` in ``out_dir``."""
     out = Path(out_dir or PROCESSED_DIR)
-    the_plan = default_plan(definitions)
-    p = panel(raw_folder=raw_folder, definitions=definitions)
-    sanity_checks(p, the_plan)
+    p = check(raw_folder=raw_folder, definitions=definitions)
     cov = coverage(p)
     paths = {"panel": out / "panel.csv", "coverage": out / "coverage.csv"}
     write_csv(p, paths["panel"])
