@@ -29,11 +29,22 @@ ZJ_TEXT = FIXTURES / "bulletins" / "zj_bulletin_2025.html.txt"
 NEW_SOURCE = dict(title="分省年度数据", publisher="国家统计局", url="https://data.stats.gov.cn/", published="2025-09")
 
 
+IMPORTED = ("bulletins.csv", "nbs_provinces.csv")  # what the shipped data/raw got from these importers
+
+
 @pytest.fixture
 def raw(tmp_path):
-    """A copy of the shipped data/raw to import into."""
+    """A copy of the shipped data/raw as it was before the imports: their files and sources removed."""
     folder = tmp_path / "raw"
     shutil.copytree(data.RAW_DIR, folder)
+    cited = set()
+    for name in IMPORTED:
+        if (folder / name).exists():
+            cited |= {r["source_id"] for r in csv.DictReader(io.StringIO((folder / name).read_text(encoding="utf-8")))}
+            (folder / name).unlink()
+    sources = folder / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").splitlines(keepends=True)
+    sources.write_text("".join(l for l in lines if l.split(",", 1)[0] not in cited), encoding="utf-8")
     return folder
 
 
@@ -91,6 +102,7 @@ def test_one_indicator_export_years_as_columns_with_gaps(raw):
     assert rows[("浙江", "gdp_index", "2016")]["value"] == "107.7"
     assert rows[("浙江", "gdp_index", "2024")]["basis"] == "comparable_growth"
     assert rows[("浙江", "gdp_index", "2024")]["status"] == "revised"
+    assert rows[("浙江", "gdp_index", "2024")]["quote"] == "浙江省 | 2024年: 105.5"  # the file names no indicator
 
 
 def test_cpi_export_without_census_footnote_is_final(raw):
@@ -388,6 +400,18 @@ def test_bulletin_apply_shows_in_the_panel(raw):
     nine = p[(p["indicator_id"] == 9) & (p["year"] == 2025)].iloc[0]
     assert (six["value"], six["status"], six["source_ids"], bool(six["proxy"])) == (18.2, "preliminary", "zj_bulletin_2025", False)
     assert (nine["value"], nine["status"]) == (13.0, "preliminary")
+
+
+def test_shipped_rows_are_what_the_importers_give():
+    """data/raw/bulletins.csv and nbs_provinces.csv were written by these importers from the fixtures."""
+    plans = [import_bulletin(ZJ_HTML, SourceSpec("zj_bulletin_2025"), 2025)]
+    for year in range(2019, 2025):
+        plans.append(import_nbs(NBS / f"nbs_annual_{year}.csv", SourceSpec(f"nbs_annual_by_province_{year}"),
+                                series=["gdp", "primary_va", "secondary_va", "tertiary_va", "industry_va"]))
+    plans.append(import_nbs(GDP_INDEX, SourceSpec("nbs_gdp_index_by_province"), series=["gdp_index"]))
+    plans.append(import_nbs(CPI, SourceSpec("nbs_cpi_by_province"), series=["cpi_index"]))
+    assert [(len(p.new), len(p.conflicts)) for p in plans] == [(0, 0)] * len(plans)
+    assert sum(len(p.identical) for p in plans) == 36 + 6 * 155 + 279 + 279
 
 
 # --- The command line -------------------------------------------------------------------------

@@ -285,7 +285,7 @@ def read_export(path: Path, source_id: str, folder: Path, series: list[str] | No
     out = []
     if all(years):  # one indicator, years as columns
         ind = _one_indicator(path, export, mapping, series)
-        label = export.meta.get("指标") or ind.names[0]
+        label = export.meta.get("指标")  # quote only what the file prints: unnamed exports have no label
         columns = [(j, ind, int(m.group(1)), label, headers[j]) for j, m in enumerate(years, start=1)]
     else:
         year = YEAR_COLUMN.fullmatch(export.meta.get("时间", ""))
@@ -306,7 +306,7 @@ def read_export(path: Path, source_id: str, folder: Path, series: list[str] | No
             out.append({
                 "region": region, "series": ind.key, "year": str(year), "value": value, "unit": ind.unit,
                 "basis": ind.basis, "status": status, "source_id": source_id,
-                "quote": f"{row[0].text} | {label} | {period}: {cell.text}",
+                "quote": " | ".join(t for t in (row[0].text, label, f"{period}: {cell.text}") if t),
                 "note": note,
             })
     return out
