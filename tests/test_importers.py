@@ -468,3 +468,31 @@ def test_cli_conflict_exit_2_and_both_values(raw, capsys):
     assert code == 1 and "1 conflicting" in err and "gdp 浙江 2023 (revised, nbs_t) = 85619.6 here, 85620 亿元 in nbs_provinces.csv" in err
     code, _, err = run(capsys, *args, "--apply")
     assert code == 2 and "import refused" in err and "85619.6 亿元 in the import, 85620 亿元" in err
+
+
+def test_another_provinces_wording_beijing(raw, tmp_path):
+    """Sentences of the 2025 Beijing bulletin (bj-bulletin2025.html), with its footnote marks and full-width spaces."""
+    page = _bulletin(tmp_path, "bj.html", """<div id="mainText">
+<p>　　初步核算，全年实现地区生产总值52073.4亿元，按不变价格计算，比上年增长5.4%。其中，第一产业增加值109.2亿元，下降0.7%；第二产业增加值7187.4亿元，增长3.5%；第三产业增加值44776.9亿元，增长5.8%。</p>
+<p>　　全年居民消费价格比上年下降0.1%。工业生产者出厂价格下降1.7%，工业生产者购进价格下降1.8%。</p>
+<p>　　科技创新引领新质生产力发展。全社会研究与试验发展（R&amp;D）经费投入强度保持在6%左右，基础研究经费占比超过15%。加快建设全球数字经济标杆城市，全年实现数字经济增加值24166.3亿元，按现价计算，比上年增长8.7%，占全市地区生产总值的比重为46.4%；其中，数字经济核心产业增加值增长10.4%,占地区生产总值的29.3%。</p>
+<p>　　全年实现工业增加值6126.5亿元，按不变价格计算，比上年增长6.4%。其中，规模以上工业[7]增加值按可比价格计算，增长6.5%；重点行业中，计算机、通信和其他电子设备制造业增长20.2%。</p>
+<p>　　全市规模以上工业企业实现营业收入32909.5亿元，比上年增长5.6%；实现利润总额2056.6亿元，增长2.3%。</p>
+<p>　　全年北京地区货物贸易进出口总值31929.7亿元，比上年下降11.5%。其中，出口值6286.8亿元，增长3.8%；进口值25642.9亿元，下降14.6%。</p>
+</div>""")
+    spec = SourceSpec("bj_bulletin_2025", "北京市2025年国民经济和社会发展统计公报", "北京市统计局、国家统计局北京调查总队",
+                      "https://tjj.beijing.gov.cn/", "2026-03")
+    rows = {r["series"]: r for r in import_bulletin(page, spec, 2025, region="北京市", raw_folder=raw).rows}
+    assert {k: r["value"] for k, r in rows.items()} == {
+        "gdp": "52073.4", "gdp_growth": "5.4", "primary_va": "109.2", "primary_va_growth": "-0.7",
+        "secondary_va": "7187.4", "secondary_va_growth": "3.5", "tertiary_va": "44776.9", "tertiary_va_growth": "5.8",
+        "industry_va": "6126.5", "industry_va_growth": "6.4", "above_scale_industry_va_growth": "6.5",
+        "digital_core_va_growth": "10.4", "digital_core_va_share_gdp": "29.3",
+        "above_scale_industry_revenue": "32909.5", "above_scale_industry_revenue_growth": "5.6",
+        "above_scale_industry_profit": "2056.6", "above_scale_industry_profit_growth": "2.3",
+        "ppi": "-1.7", "ppi_purchase": "-1.8", "cpi": "-0.1", "rd_intensity_gdp": "6",
+        "goods_trade": "31929.7", "goods_trade_growth": "-11.5", "goods_exports": "6286.8",
+        "goods_exports_growth": "3.8", "goods_imports": "25642.9",
+    }
+    assert rows["rd_intensity_gdp"]["note"] == "printed with 左右: approximate, kept as printed"
+    assert rows["above_scale_industry_va_growth"]["quote"] == "其中，规模以上工业增加值按可比价格计算，增长6.5%；重点行业中，计算机、通信和其他电子设备制造业增长20.2%。"

@@ -73,7 +73,7 @@ def _placeholders(words: dict) -> dict[str, str]:
         "n": r"[-+]?\d+(?:\.\d+)?",
         "dir": rf"(?P<dir>{direction})",
         "money": r"(?P<unit>万亿元|亿元)",
-        "vs": r"(?:比上年|较上年|同比)?",
+        "vs": r"(?:按(?:可比|不变)价格?计算,?)?(?:比上年|较上年|同比)?",
         "gap": r"[^。;]*?",
         "far": r"[^。]*?",
     }
