@@ -151,6 +151,8 @@ def plan_import(rows: list[dict[str, str]], file: Path, target: Path, folder: Pa
         raise DataError(f"{file}: series not declared in {folder / 'series.meta.yml'}: {', '.join(unknown)}")
     existing = {}
     for f in raw.figures.itertuples():
+        if getattr(f, "industry", ""):
+            continue  # a division row of an industry table, not the series itself
         existing[_key(f.series, f.region, f.year, f.status, f.source_id)] = f
     plan = ImportPlan(file, target, rows, source_row=source_row)
     seen: dict[tuple, dict] = {}
