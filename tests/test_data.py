@@ -224,7 +224,7 @@ def test_build_writes_and_failure_leaves_nothing(raw, tmp_path):
 
 def test_sanity_checks_refuse_impossible_share(raw):
     _with_figures(raw, "hitech_mfg_va_share,2021,160,%,ratio,final,bulletin_2021,,\n")
-    with pytest.raises(DataError, match=r"indicator 6 2021: 160.0 outside \[0.0, 100.0\]"):
+    with pytest.raises(DataError, match=r"figures.csv:2: indicator 6 2021: 160 outside \[0, 100\]"):
         data.build(raw.parent / "out", raw_folder=raw)
 
 

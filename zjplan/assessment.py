@@ -82,6 +82,9 @@ class Progress:
     cagr_required: float | None = None
     eurostat_ratio: float | None = None
     eurostat: str = "insufficient_data"
+    # "cagr" (Eurostat's ratio of compound rates) or "linear" (ratio of linear paces, where a
+    # compound rate is undefined because a value is zero or negative)
+    eurostat_method: str | None = None
     # 时间过半、任务过半
     completion: float | None = None
     elapsed: float | None = None
@@ -140,7 +143,7 @@ def eurostat_category(ratio: float | None, met: bool) -> str:
     """
     if met:
         return "met"
-    if ratio is None:
+    if ratio is None or not math.isfinite(ratio):
         return "insufficient_data"
     t = EUROSTAT_THRESHOLDS
     if ratio >= t["significant"]:
@@ -163,7 +166,7 @@ def midterm_category(completion: float | None, elapsed: float | None, met: bool)
     """
     if met:
         return "achieved"
-    if completion is None or not elapsed:
+    if completion is None or not elapsed or not math.isfinite(completion):
         return "insufficient_data"
     ratio = completion / elapsed
     if ratio >= MIDTERM_THRESHOLDS["ahead"]:
@@ -182,6 +185,19 @@ def geometric_mean_growth(growth_pct) -> float:
     """
     g = np.asarray(growth_pct, dtype=float)
     return float((np.prod(1 + g / 100.0) ** (1.0 / len(g)) - 1) * 100.0)
+
+
+def _checked_series(series) -> pd.Series:
+    """A series by int year with finite values or gaps (NaN); anything else is refused, not dropped."""
+    if not isinstance(series, pd.Series):
+        raise AssessmentError(f"series must be a pandas Series indexed by year, got {type(series).__name__}")
+    if not (pd.api.types.is_integer_dtype(series.index.dtype) or len(series) == 0):
+        raise AssessmentError(f"series must be indexed by integer years (e.g. index.year of dates), got {series.index.dtype}")
+    values = pd.to_numeric(series, errors="coerce").astype(float)
+    bad = list(values.index[np.isinf(values.to_numpy()) | (values.isna() & series.notna())])
+    if bad:
+        raise AssessmentError(f"series has infinite or non-numeric values in years {bad}")
+    return values
 
 
 def _check_as_of(ind: Indicator, as_of: int | None) -> None:
@@ -224,14 +240,33 @@ def _level_progress(s: pd.Series, ind: Indicator, as_of: int | None) -> Progress
     if base_already_meets:
         # A floor or ceiling the base already satisfied: the task is to hold it.
         notes.append("the base already met the target; the task is to hold it")
+    elif target == base:
+        notes.append("the target equals the base value: no pace is required, so no ratio or completion")
     else:
         out["cagr_required"] = _cagr(base, target, T - t0)
-        if out["cagr_required"] and out["cagr_observed"] is not None:
-            out["eurostat_ratio"] = out["cagr_observed"] / out["cagr_required"]
+        out["eurostat_ratio"], out["eurostat_method"], note = _pace_ratio(out, base, target, T - t0)
+        notes += [note] if note else []
         out["completion"] = (latest - base) / (target - base)
-    eurostat = eurostat_category(out["eurostat_ratio"], met) if not base_already_meets else ("met" if met else "away")
-    midterm = midterm_category(out["completion"], out["elapsed"], met) if not base_already_meets else ("achieved" if met else "lagging")
+    eurostat = eurostat_category(out.get("eurostat_ratio"), met) if not base_already_meets else ("met" if met else "away")
+    midterm = midterm_category(out.get("completion"), out["elapsed"], met) if not base_already_meets else ("achieved" if met else "lagging")
     return Progress(**out, eurostat=eurostat, midterm=midterm, notes=tuple(notes))
+
+
+def _pace_ratio(out: dict, base: float, target: float, years: int) -> tuple[float | None, str | None, str]:
+    r"""Eurostat's ratio of observed to required pace: compound where defined, else linear.
+
+    Notes
+    -----
+    The compound rate :math:`(x_t/x_0)^{1/n} - 1` is undefined where a value is zero or
+    negative (a loss year of a profit margin). The ratio then compares linear paces,
+    :math:`\frac{(x_t - x_0)/(t - t_0)}{(x^* - x_0)/(T - t_0)}`, which keeps the sign
+    convention: negative means movement away from the target.
+    """
+    if out["cagr_required"] and out["cagr_observed"] is not None:
+        return out["cagr_observed"] / out["cagr_required"], "cagr", ""
+    required = (target - base) / years
+    return (out["change_per_year_so_far"] / required, "linear",
+            "compound growth undefined (a value is zero or negative): Eurostat ratio of linear paces")
 
 
 def _average_growth_progress(s: pd.Series, ind: Indicator, as_of: int | None) -> Progress:
@@ -256,7 +291,9 @@ def _average_growth_progress(s: pd.Series, ind: Indicator, as_of: int | None) ->
         needed = ((total / np.prod(1 + observed.to_numpy() / 100.0)) ** (1.0 / remaining) - 1) * 100.0
     met = realised >= target
     completion = ratio = None
-    if not missing:
+    if target == 0:
+        notes.append("a target of 0 % growth: no ratio or completion")
+    elif not missing:
         cum = np.prod(1 + observed.to_numpy() / 100.0) - 1
         completion = cum / ((1 + target / 100.0) ** len(period) - 1)
         ratio = realised / target
@@ -334,7 +371,7 @@ def progress(series: pd.Series, indicator: Indicator, as_of: int | None = None, 
         If ``as_of`` is before the indicator's base year.
     """
     _check_as_of(indicator, as_of)
-    s = series.dropna()
+    s = _checked_series(series).dropna()
     if as_of is not None:
         s = s[s.index <= as_of]
     if indicator.target_kind == "qualitative":

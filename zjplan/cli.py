@@ -1,4 +1,8 @@
-"""The ``zjplan`` command line."""
+"""The ``zjplan`` command line.
+
+Where the data is: ``--raw DIR`` (before or after the command), else the environment
+variable ``ZJPLAN_DATA_DIR``, else the shipped ``data/raw``; the same for every command.
+"""
 
 from __future__ import annotations
 
@@ -80,30 +84,42 @@ def _report(args: argparse.Namespace) -> int:
         print("zjplan report: give --as-of YEAR, --latest or --all", file=sys.stderr)
         return 2
     indicators = [x.strip() for x in args.indicators.split(",")] if args.indicators else None
+    where = {"definitions": args.definitions, "raw_folder": args.raw}
     try:
-        years = report.report_years() if args.all else [report.latest_data_year()] if args.latest else [args.as_of]
+        definitions.plan(args.definitions)  # a missing or bad definitions file stops here
+        years = (report.report_years(args.raw, args.definitions) if args.all
+                 else [report.latest_data_year(args.raw, args.definitions)] if args.latest else [args.as_of])
         for year in years:  # refuse bad parameters before any kernel starts
-            report.check_params(year, indicators, args.lang, args.deflator, args.level)
+            report.check_params(year, indicators, args.lang, args.deflator, args.level, jobs=args.jobs, **where)
     except report.ReportError as exc:
         print(f"zjplan report: {exc}", file=sys.stderr)
         return 2
     summaries = report.build_reports(years, indicators=indicators, lang=args.lang, jobs=args.jobs,
                                      level=args.level, deflator=args.deflator, out_root=args.out,
-                                     show_progress=not args.quiet)
+                                     show_progress=not args.quiet, **where)
     for summary in summaries:
         print(summary.text())
+    if any(s.interrupted for s in summaries):
+        return INTERRUPTED
     return 1 if any(s.failed for s in summaries) else 0
 
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+RAW_HELP = "raw-data folder (default: $ZJPLAN_DATA_DIR, else the shipped data/raw)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zjplan", description=__doc__)
+    parser = argparse.ArgumentParser(prog="zjplan", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--definitions", default=None, help="indicator definitions file (default: the shipped 2020 plan)")
+    parser.add_argument("--raw", default=None, help=RAW_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("indicators", help="print the indicator table")
     p.set_defaults(func=_print_indicators)
 
     p = sub.add_parser("data", help="build or inspect the indicator panel from data/raw")
-    p.add_argument("--raw", default=None, help="raw-data folder (default: data/raw)")
+    # SUPPRESS: a --raw given before the command is not reset by the subcommand's default
+    p.add_argument("--raw", default=argparse.SUPPRESS, help=RAW_HELP)
     dsub = p.add_subparsers(dest="data_command", required=True)
     b = dsub.add_parser("build", help="validate data/raw and write data/processed")
     b.add_argument("--out", default=None, help="output folder (default: data/processed)")
@@ -125,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=int, default=None, help="the report year (the last data year used)")
     p.add_argument("--all", action="store_true", help="every report year from 2020 to the latest data year")
     p.add_argument("--latest", action="store_true", help="the latest data year only")
-    p.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
+    p.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2, at least 1)")
+    p.add_argument("--raw", default=argparse.SUPPRESS, help=RAW_HELP)
     p.add_argument("--indicators", default=None, help="comma-separated ids or keys, e.g. 1,6 (default all)")
     p.add_argument("--lang", default="both", help="zh | en | both (default both)")
     p.add_argument("--level", type=float, default=0.8, help="forecast interval level (default 0.8)")
@@ -143,3 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, KeyError) as exc:
         print(f"zjplan: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("zjplan: interrupted", file=sys.stderr)
+        return INTERRUPTED

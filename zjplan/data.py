@@ -18,6 +18,7 @@ Save
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
 import os
@@ -31,13 +32,16 @@ import pandas as pd
 import yaml
 
 from . import prices
-from .definitions import Indicator, Plan, plan as default_plan
+from .definitions import DefinitionError, Indicator, Plan, plan as default_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = ROOT / "data" / "raw"
 PROCESSED_DIR = ROOT / "data" / "processed"
 
 FIGURE_COLUMNS = ("series", "year", "value", "unit", "basis", "status", "source_id", "quote", "note")
+# Columns a figures file may add: the region (default Zhejiang) and an industry label
+# (division code and name, in yearbook tables by industry).
+FIGURE_OPTIONAL_COLUMNS = ("region", "industry")
 SOURCE_COLUMNS = ("source_id", "title", "publisher", "url", "published", "accessed", "note")
 BASES = ("current", "constant_2019", "comparable_growth", "ratio", "count", "pct_change", "unknown")
 STATUSES = ("preliminary", "final", "revised")
@@ -59,6 +63,15 @@ SECTIONS = {"B": range(6, 13), "C": range(13, 44), "D": range(44, 47)}  # mining
 # Manufacturing totals derived as the sum of a table's division rows.
 DIVISION_SUMS = {"above_scale_industry_revenue": "above_scale_mfg_revenue",
                  "above_scale_industry_profit": "above_scale_mfg_profit"}
+# The 31 provinces by their short names, and the nation: a typo (浙江省) would otherwise
+# be counted as a 32nd province.
+REGIONS = (
+    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆",
+    "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", NATIONAL,
+)
+# Bases whose value is a change in per cent: a fall of 100 % or more cannot be.
+CHANGE_BASES = ("pct_change", "comparable_growth")
 
 
 class DataError(ValueError):
@@ -82,42 +95,95 @@ def raw_dir(path: str | Path | None = None) -> Path:
 
 
 def read_text(path: Path) -> str:
-    """File text, whether saved as UTF-8, UTF-8 with BOM (Excel) or GBK/GB18030."""
-    data = path.read_bytes()
+    """File text, whether saved as UTF-8, UTF-8 with BOM (Excel) or GBK/GB18030.
+
+    A file that is UTF-8 except for some rows (one row pasted from a GBK file) is refused
+    with the first such line, rather than read as GBK and turned into nonsense.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     if not data.strip():
         raise DataError(f"{path}: file is empty")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    lines = data.splitlines()
+    utf8 = [_decodes(line, "utf-8") for line in lines]
+    if any(ok and not line.isascii() for ok, line in zip(utf8, lines)):
+        bad = utf8.index(False) + 1
+        raise DataError(f"{path}:{bad}: this line is not UTF-8, though the rest of the file is "
+                        "(a row pasted from a GBK file?); save the file as UTF-8")
     try:
         # Excel on Chinese Windows saves "CSV" as GBK; GB18030 is its superset.
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: neither UTF-8 nor GBK/GB18030 (byte {exc.start}); save it as UTF-8"
-        ) from None
+        line = len(data[: exc.start + 1].splitlines())
+        raise DataError(f"{path}:{line}: neither UTF-8 nor GBK/GB18030; save the file as UTF-8") from None
 
 
-def read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of a CSV file that has at least ``columns``."""
-    reader = csv.DictReader(io.StringIO(read_text(path)))
-    header = [c.strip() for c in (reader.fieldnames or [])]
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise DataError(f"{path}:1: missing column(s): {', '.join(missing)} (header: {', '.join(header)})")
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in row.values()):
-            continue
-        if None in row:
-            raise DataError(f"{path}:{line}: more cells than the header has columns")
-        rows.append((line, {k: (v or "").strip() for k, v in row.items()}))
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _one_newline(text: str, path: Path) -> str:
+    """LF line ends: CRLF (Windows) and CR-only (old Mac) files are read; a stray CR in a line is refused."""
+    text = text.replace("\r\n", "\n")
+    if "\r" not in text:
+        return text
+    if "\n" not in text.rstrip("\r"):
+        return text.replace("\r", "\n")
+    line = text[: text.index("\r")].count("\n") + 1
+    raise DataError(f"{path}:{line}: a stray carriage return (CR) inside the line; remove it")
+
+
+def read_rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV file with ``columns`` and, where present, ``optional`` ones.
+
+    Any other column is refused (a misspelt header would otherwise be ignored), and so is
+    a row with more cells than the header.
+    """
+    reader = csv.reader(io.StringIO(_one_newline(read_text(path), path)))
+    try:
+        header = [c.strip() for c in next(reader, [])]
+        _check_header(path, header, columns, optional)
+        rows = []
+        for cells in reader:
+            line = reader.line_num
+            if len(cells) > len(header):
+                raise DataError(f"{path}:{line}: {len(cells)} cells, but the header has {len(header)} columns")
+            if not any(c.strip() for c in cells):
+                continue
+            cells = [c.strip() for c in cells] + [""] * (len(header) - len(cells))
+            rows.append((line, dict(zip(header, cells))))
+    except csv.Error as exc:
+        raise DataError(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
     if not rows:
         raise DataError(f"{path}: no data rows")
     return rows
+
+
+def _check_header(path: Path, header: list[str], columns: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    known = (*columns, *optional)
+    for name in header:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or difflib.get_close_matches(name.lower(), known, n=1)
+            raise DataError(f"{path}:1: unknown column {name or '(empty)'}"
+                            + (f" (did you mean {hint[0]}?)" if hint else "") + f"; known columns: {', '.join(known)}")
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if dupes:
+        raise DataError(f"{path}:1: column(s) named twice: {', '.join(dupes)}")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{path}:1: missing column(s): {', '.join(missing)} (header: {', '.join(header)})")
 
 
 def _cell_error(path: Path, line: int, column: str, msg: str) -> DataError:
@@ -125,15 +191,24 @@ def _cell_error(path: Path, line: int, column: str, msg: str) -> DataError:
 
 
 def parse_number(text: str, path: Path, line: int, column: str) -> float:
-    """A plain decimal number; '约5', '12.3%' or '1,234' are refused, not guessed."""
-    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
-        raise _cell_error(path, line, column, f"not a number: {text!r} (write digits only, no unit, % or 约)")
-    return float(text)
+    """A plain decimal number in ASCII digits, as the data README asks.
+
+    '约5', '12.3%', '1,234', full-width or Arabic-Indic digits and ``e`` notation are
+    refused, not guessed; so is a number too large to be finite.
+    """
+    if not re.fullmatch(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
+        raise _cell_error(path, line, column,
+                          f"not a number: {text!r} (write plain ASCII digits, a point and a sign only: no unit, %, 约, "
+                          "thousands separator or e notation)")
+    value = float(text)
+    if not math.isfinite(value):
+        raise _cell_error(path, line, column, f"number too large: {text[:20]}...")
+    return value
 
 
 def parse_year(text: str, path: Path, line: int) -> int:
     lo, hi = YEAR_RANGE
-    if not re.fullmatch(r"\d{4}", text) or not lo <= int(text) <= hi:
+    if not re.fullmatch(r"[0-9]{4}", text) or not lo <= int(text) <= hi:
         raise _cell_error(path, line, "year", f"must be an integer year in {lo}-{hi}, got {text!r}")
     return int(text)
 
@@ -164,11 +239,19 @@ def load_series_meta(folder: Path) -> dict[str, SeriesMeta]:
         doc = yaml.safe_load(read_text(path)) or {}
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("series") or {}, dict):
+        raise DataError(f"{path}: must be a mapping with a 'series' mapping (key: {{unit, name_zh, name_en}})")
     out = {}
     for key, meta in (doc.get("series") or {}).items():
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9_]+", key):
+            raise DataError(f"{path}: series {key!r}: a key is lower-case letters, digits and _")
         if not isinstance(meta, dict) or not {"unit", "name_zh", "name_en"} <= set(meta):
             raise DataError(f"{path}: series {key}: needs unit, name_zh and name_en")
-        out[key] = SeriesMeta(key, str(meta["unit"]), meta["name_zh"], meta["name_en"], str(meta.get("note", "")).strip())
+        for name in ("unit", "name_zh", "name_en"):
+            if not isinstance(meta[name], str) or not meta[name].strip():
+                raise DataError(f"{path}: series {key}: field '{name}' must be a non-empty text")
+        note = meta.get("note")
+        out[key] = SeriesMeta(key, meta["unit"], meta["name_zh"], meta["name_en"], "" if note is None else str(note).strip())
     if not out:
         raise DataError(f"{path}: no series declared")
     return out
@@ -206,11 +289,16 @@ def _parse_figure(path, line, row, meta, sources) -> dict:
     for column, allowed in (("basis", BASES), ("status", STATUSES)):
         if row[column] not in allowed:
             raise _cell_error(path, line, column, f"must be one of {', '.join(allowed)}, got {row[column]!r}")
+    if row["basis"] in CHANGE_BASES and value <= -100:
+        raise _cell_error(path, line, "value", f"a change of {value:g}% is impossible (a fall is above -100%)")
     if row["source_id"] not in sources.index:
         raise _cell_error(path, line, "source_id", f"unknown source {row['source_id']!r}; add it to sources.csv")
+    region = row.get("region") or HOME_REGION
+    if region not in REGIONS:
+        raise _cell_error(path, line, "region", f"unknown region {region!r}; known: {', '.join(REGIONS)} (short names)")
     return {
         "series": key,
-        "region": row.get("region") or HOME_REGION,
+        "region": region,
         "industry": _parse_industry(row.get("industry", ""), path, line),
         "year": year,
         "value": value * factors[row["unit"]],
@@ -233,7 +321,8 @@ def load_figures(folder: Path, meta: dict[str, SeriesMeta], sources: pd.DataFram
     """Every published figure, validated, with the file and line it came from."""
     records = []
     for path in _figure_files(folder):
-        records += [_parse_figure(path, line, row, meta, sources) for line, row in read_rows(path, FIGURE_COLUMNS)]
+        records += [_parse_figure(path, line, row, meta, sources)
+                    for line, row in read_rows(path, FIGURE_COLUMNS, FIGURE_OPTIONAL_COLUMNS)]
     figures = pd.DataFrame(records)
     _refuse_conflicts(figures, folder)
     derived = manufacturing_totals(figures, folder)
@@ -449,13 +538,17 @@ def _derived_basis(numerator: str, denominator: str) -> str:
     return "current"
 
 
-def _derived_rows(ind: Indicator, selected: pd.DataFrame) -> list[dict]:
+def _derived_rows(ind: Indicator, selected: pd.DataFrame, folder: Path) -> list[dict]:
     d = ind.derive
     num = selected[selected["series"] == d.numerator].set_index("year")
     den = selected[selected["series"] == d.denominator].set_index("year")
     rows = []
     for year in sorted(set(num.index) & set(den.index)):
         n, m = num.loc[year], den.loc[year]
+        if m["value"] == 0:
+            raise DataError(f"{folder / m['file']}:{m['line']}: column 'value': {d.denominator} {year} is 0, so "
+                            f"{ind.key} = {d.formula} cannot be derived ({d.numerator} {year} = {n['value']:g}, "
+                            f"{folder / n['file']}:{n['line']})")
         value = n["value"] / m["value"] * d.scale
         basis = _derived_basis(n["basis"], m["basis"])
         status = min((n["status"], m["status"]), key=STATUS_RANK.get)
@@ -513,7 +606,7 @@ def indicator_panel(ind: Indicator, raw: RawData, plan: Plan, deflator: str | No
     selected = select_latest(raw.figures)
     candidates = [_baseline_row(ind, plan), _published_rows(ind, selected, ind.series, proxy=False)]
     if ind.derive is not None:
-        candidates.append(_derived_rows(ind, selected))
+        candidates.append(_derived_rows(ind, selected, raw.folder))
     for proxy in ind.proxies:
         candidates.append(_published_rows(ind, selected, proxy, proxy=True))
     rows = _combine(ind, candidates)
@@ -548,15 +641,44 @@ def panel(as_of: int | None = None, deflator: str | None = None, raw_folder=None
         raise ValueError(f"unknown deflator {deflator!r}; valid: {', '.join(DEFLATORS)}")
     out = _full_panel(load_raw(raw_folder), default_plan(definitions), deflator)
     if as_of is not None:
-        out = out[out["year"] <= int(as_of)]
+        out = out[out["year"] <= _check_as_of(as_of, out)]
     return out.reset_index(drop=True)
+
+
+def _check_as_of(as_of, p: pd.DataFrame) -> int:
+    """An integer year not before the first data year (an earlier cut would leave nothing)."""
+    if isinstance(as_of, bool) or not isinstance(as_of, (int, np.integer)):
+        raise ValueError(f"as_of must be an integer year, got {as_of!r}")
+    first = int(p.loc[p["value"].notna(), "year"].min())
+    if as_of < first:
+        raise ValueError(f"as_of {as_of} is before the first data year, {first}")
+    return int(as_of)
 
 
 @lru_cache(maxsize=16)
 def _full_panel(raw: RawData, the_plan: Plan, deflator: str | None) -> pd.DataFrame:
-    """All years, cached per raw data (which is itself cached until a file changes)."""
+    """All years, checked, cached per raw data (which is itself cached until a file changes).
+
+    Every reader of data/raw (the panel, the series, the assessment, the reports, the
+    build) comes through here, so each gets the same sanity checks.
+    """
+    check_plan_series(the_plan, raw)
     rows = [row for ind in the_plan.indicators for row in indicator_panel(ind, raw, the_plan, deflator)]
-    return pd.DataFrame(rows, columns=PANEL_COLUMNS)
+    out = pd.DataFrame(rows, columns=PANEL_COLUMNS)
+    sanity_checks(out, the_plan, raw)
+    return out
+
+
+def check_plan_series(the_plan: Plan, raw: RawData) -> None:
+    """Every series a definitions file names (own, derivation parts, proxies) is declared in series.meta.yml."""
+    for ind in the_plan.indicators:
+        named = [("series", ind.series), *(("proxies", p) for p in ind.proxies)]
+        if ind.derive is not None:
+            named += [("derive.numerator", ind.derive.numerator), ("derive.denominator", ind.derive.denominator)]
+        for field_name, key in named:
+            if key not in raw.meta:
+                raise DefinitionError(f"{the_plan.path or 'definitions'}: indicator {ind.id} ({ind.key}): field "
+                                      f"'{field_name}': series {key!r} is not declared in {raw.folder / 'series.meta.yml'}")
 
 
 def series(ref, as_of: int | None = None, deflator: str | None = None, raw_folder=None, definitions=None) -> pd.Series:
@@ -581,24 +703,38 @@ def coverage(p: pd.DataFrame, years: range | None = None) -> pd.DataFrame:
 
 # --- Sanity checks and save -------------------------------------------------------------
 
-def sanity_checks(p: pd.DataFrame, the_plan: Plan) -> None:
-    """Fail loudly on a panel that cannot be right."""
+def sanity_checks(p: pd.DataFrame, the_plan: Plan, raw: RawData | None = None) -> None:
+    """Fail loudly on a panel that cannot be right, naming the figure's file and line where known."""
     problems = []
     for ind in the_plan.indicators:
         rows = p[p["indicator_id"] == ind.id]
         if rows["year"].duplicated().any():
             problems.append(f"indicator {ind.id}: more than one row for a year")
+        bad = rows[np.isinf(rows["value"].astype(float))]
+        problems += [f"{_origin(raw, r)}indicator {ind.id} {r.year}: value {r.value} is not finite ({r.note})"
+                     for r in bad.itertuples()]
         if ind.bounds:
             lo, hi = ind.bounds
             bad = rows[(rows["value"] < lo) | (rows["value"] > hi)]
-            problems += [f"indicator {ind.id} {r.year}: {r.value} outside [{lo}, {hi}]" for r in bad.itertuples()]
+            problems += [f"{_origin(raw, r)}indicator {ind.id} {r.year}: {r.value:g} outside [{lo:g}, {hi:g}]"
+                         for r in bad.itertuples()]
         if ind.unit != "%":
             bad = rows[rows["value"] < 0]
-            problems += [f"indicator {ind.id} {r.year}: negative value {r.value}" for r in bad.itertuples()]
+            problems += [f"{_origin(raw, r)}indicator {ind.id} {r.year}: negative value {r.value:g}" for r in bad.itertuples()]
         if ind.baseline_value is not None and not (rows["year"] == ind.baseline_year).any():
             problems.append(f"indicator {ind.id}: the plan's base value is missing")
     if problems:
         raise DataError("panel fails its sanity checks:\n  " + "\n  ".join(problems))
+
+
+def _origin(raw: RawData | None, row) -> str:
+    """'file:line: ' of the published figure behind a panel row ('' for derived rows or without raw data)."""
+    if raw is None or row.derived:
+        return ""
+    f = raw.figures
+    hit = f[(f["series"] == row.series) & (f["year"] == row.year) & (f["source_id"] == row.source_ids)
+            & (f["region"] == HOME_REGION) & (f["industry"] == "")]
+    return "".join(f"{raw.folder / h.file}:{h.line}: " for h in hit.head(1).itertuples())
 
 
 def safe_text(value):
@@ -621,10 +757,11 @@ def write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
 
 
 def check(raw_folder=None, definitions=None) -> pd.DataFrame:
-    """Every check of :func:`build`, writing nothing: load and validate data/raw, build the panel, run its sanity checks."""
-    p = panel(raw_folder=raw_folder, definitions=definitions)
-    sanity_checks(p, default_plan(definitions))
-    return p
+    """Every check of :func:`build`, writing nothing: load and validate data/raw, build the panel, run its sanity checks.
+
+    The sanity checks run inside :func:`panel`, as for every reader of data/raw.
+    """
+    return panel(raw_folder=raw_folder, definitions=definitions)
 
 
 def build(out_dir: str | Path | None = None, raw_folder=None, definitions=None) -> dict[str, Path]:

@@ -10,6 +10,7 @@ so that a typo in a definitions file is found before any number is computed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -178,7 +179,7 @@ def _fail(path: Path, where: str, msg: str) -> DefinitionError:
 def _number(value: Any, path: Path, where: str, name: str, allow_none: bool) -> float | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise _fail(path, where, f"field '{name}' must be a number, got {value!r}")
     return float(value)
 
@@ -217,7 +218,7 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
             raise _fail(path, where, f"field '{name}' must be a non-empty string")
     if not raw["key"].isidentifier() or raw["key"] != raw["key"].lower():
         raise _fail(path, where, f"field 'key' must be snake_case, got {raw['key']!r}")
-    if raw["category"] not in categories:
+    if not isinstance(raw["category"], str) or raw["category"] not in categories:
         raise _fail(path, where, f"field 'category' must be one of {sorted(categories)}, got {raw['category']!r}")
 
     base, target = raw["baseline"], raw["target"]
@@ -249,13 +250,21 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
 
     derive = raw.get("derive")
     if derive is not None:
-        if not isinstance(derive, dict) or not {"numerator", "denominator"} <= set(derive) <= {"numerator", "denominator", "scale"}:
-            raise _fail(path, where, "field 'derive' must be {numerator, denominator, scale}")
-        derive = Derivation(derive["numerator"], derive["denominator"], float(derive.get("scale", 1)))
+        if (not isinstance(derive, dict) or not {"numerator", "denominator"} <= set(derive) <= {"numerator", "denominator", "scale"}
+                or not all(isinstance(derive[k], str) and derive[k] for k in ("numerator", "denominator"))):
+            raise _fail(path, where, "field 'derive' must be {numerator, denominator, scale} with series keys as text")
+        scale = _number(derive.get("scale", 1), path, where, "derive.scale", allow_none=False)
+        if scale == 0:
+            raise _fail(path, where, "field 'derive.scale' must not be 0")
+        derive = Derivation(derive["numerator"], derive["denominator"], scale)
     proxies = raw.get("proxies") or []
     if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
         raise _fail(path, where, "field 'proxies' must be a list of series keys")
 
+    baseline_year = _year(base["year"], path, where, "baseline.year")
+    target_year = _year(target["year"], path, where, "target.year")
+    if target_year <= baseline_year:
+        raise _fail(path, where, f"field 'target.year' ({target_year}) must be after baseline.year ({baseline_year})")
     return Indicator(
         id=raw["id"],
         key=raw["key"],
@@ -264,9 +273,9 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         name_en=raw["name_en"],
         unit=raw["unit"],
         unit_en=raw["unit_en"],
-        baseline_year=_year(base["year"], path, where, "baseline.year"),
+        baseline_year=baseline_year,
         baseline_value=_number(base["value"], path, where, "baseline.value", allow_none=True),
-        target_year=_year(target["year"], path, where, "target.year"),
+        target_year=target_year,
         target_value=target_value,
         target_text=str(target["text"]),
         target_kind=kind,
@@ -306,18 +315,25 @@ def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DefinitionError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(f"{path}: cannot be read as UTF-8 text ({type(exc).__name__})") from None
     except yaml.YAMLError as exc:
         raise DefinitionError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict) or not {"plan", "categories", "indicators"} <= set(doc):
         raise DefinitionError(f"{path}: needs top-level sections plan, categories, indicators")
+    for section, kind in (("plan", dict), ("categories", dict), ("indicators", list)):
+        if not isinstance(doc[section], kind):
+            what = "a mapping" if kind is dict else "a list"
+            raise _fail(path, section, f"section must be {what}, got {'null' if doc[section] is None else type(doc[section]).__name__}")
 
     categories = {}
-    for key, names in (doc["categories"] or {}).items():
-        if not isinstance(names, dict) or not {"zh", "en"} <= set(names):
-            raise _fail(path, f"category {key}", "needs zh and en names")
+    for key, names in doc["categories"].items():
+        if (not isinstance(key, str) or not isinstance(names, dict) or not {"zh", "en"} <= set(names)
+                or not all(isinstance(names[n], str) for n in ("zh", "en"))):
+            raise _fail(path, f"category {key}", "needs zh and en names (text)")
         categories[key] = Category(key, names["zh"], names["en"])
 
-    indicators = [_parse_indicator(raw, categories, path, i) for i, raw in enumerate(doc["indicators"] or [])]
+    indicators = [_parse_indicator(raw, categories, path, i) for i, raw in enumerate(doc["indicators"])]
     if not indicators:
         raise DefinitionError(f"{path}: no indicators")
     for attr in ("id", "key"):
@@ -333,6 +349,13 @@ def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
         raise _fail(path, "plan", f"missing field(s): {', '.join(missing)}")
     values = {name: meta[name] for name in plan_fields}
     values["issued"] = str(values["issued"])
+    for name in ("title_zh", "title_en", "document", "source_id", "price_note_zh", "price_note_en"):
+        if not isinstance(values[name], str):
+            raise _fail(path, "plan", f"field '{name}' must be text, got {values[name]!r}")
+    for name in ("base_year", "target_year"):
+        values[name] = _year(values[name], path, "plan", name)
+    if values["target_year"] <= values["base_year"]:
+        raise _fail(path, "plan", f"field 'target_year' ({values['target_year']}) must be after base_year ({values['base_year']})")
     return Plan(**values, indicators=tuple(sorted(indicators, key=lambda i: i.id)), path=str(path))
 
 

@@ -244,6 +244,9 @@ def _clean_series(y) -> pd.Series:
     if not isinstance(y, pd.Series):
         raise ValueError(f"y must be a pandas Series indexed by year, got {type(y).__name__}")
     index = y.index
+    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or pd.api.types.is_timedelta64_dtype(index.dtype):
+        # as floats these would be nanoseconds, not years
+        raise ValueError(f"y must be indexed by integer years, got a {type(index).__name__}; use y.index.year")
     if not (pd.api.types.is_integer_dtype(index.dtype) or len(index) == 0):
         # Whole-number floats (e.g. 2015.0) are accepted, anything else not.
         try:
@@ -265,13 +268,19 @@ def _clean_series(y) -> pd.Series:
     bad = values.isna() & given.notna()
     if bad.any():
         raise ValueError(f"y has non-numeric values in years {list(values.index[bad])}")
-    values = values[np.isfinite(values.to_numpy())].sort_index()
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        raise ValueError(f"y has infinite values in years {list(values.index[infinite])}")
+    values = values.dropna().sort_index()
     if values.empty:
         raise ValueError("y has no finite values (all NaN or empty)")
     return values
 
 
-def _check_args(to_year, level, method, direction, bounds, last_year):
+def _check_args(to_year, level, method, direction, bounds, last_year, target=None):
+    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.number))
+                               or not np.isfinite(target)):
+        raise ValueError(f"target must be a finite number or None, got {target!r}")
     if not (0 < level < 1):
         raise ValueError(f"level must be in (0, 1), got {level}")
     if method not in METHODS:
@@ -679,7 +688,7 @@ def forecast_series(y, to_year=2025, level=0.8, method="auto", target=None,
     values = _clean_series(y)
     years = values.index.to_numpy(dtype=np.int64)
     last_year = int(years[-1])
-    _check_args(to_year, level, method, direction, bounds, last_year)
+    _check_args(to_year, level, method, direction, bounds, last_year, target)
     to_year = int(to_year)
     n = len(values)
     horizon = to_year - last_year

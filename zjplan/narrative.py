@@ -9,6 +9,7 @@ HTML.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 
@@ -44,8 +45,19 @@ def esc(text) -> str:
     return html.escape("" if text is None else str(text))
 
 
+def markdown_safe(func):
+    """Markdown built from user-edited files (names, units, targets, notes) is rendered to
+    HTML with raw HTML passed through: escape it, and neutralise link brackets, so that a
+    name like ``<script>`` or ``[x](javascript:...)`` shows as text. ``**`` and lists stay."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs) -> str:
+        return html.escape(func(*args, **kwargs), quote=False).replace("[", "&#91;").replace("]", "&#93;")
+    return wrapper
+
+
 # --- The indicator notebook ------------------------------------------------------------------
 
+@markdown_safe
 def target_statement(ind: Indicator, lang: str) -> str:
     """What the target says, in words (markdown)."""
     basis = {
@@ -77,9 +89,10 @@ def target_statement(ind: Indicator, lang: str) -> str:
     return "\n".join(lines)
 
 
-def data_table(ind: Indicator, as_of: int | None, deflator: str | None = None, raw_folder=None) -> pd.DataFrame:
+def data_table(ind: Indicator, as_of: int | None, deflator: str | None = None, raw_folder=None,
+               definitions=None) -> pd.DataFrame:
     """The indicator's figures up to ``as_of`` with their basis, flags and sources."""
-    p = data.panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder)
+    p = data.panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
     rows = p[p["indicator_id"] == ind.id]
     raw = data.load_raw(raw_folder)
     titles = raw.sources["title"].to_dict()
@@ -130,6 +143,7 @@ def _pct(x):
     return None if x is None else 100 * x
 
 
+@markdown_safe
 def conclusion(ind: Indicator, prog: assessment.Progress, fc, status: str, lang: str) -> str:
     """A short plain-language conclusion built from the progress record and the forecast."""
     zh, en = [], []
@@ -171,6 +185,7 @@ def conclusion(ind: Indicator, prog: assessment.Progress, fc, status: str, lang:
 
 # --- The brief ---------------------------------------------------------------------------------
 
+@markdown_safe
 def summary(card: pd.DataFrame, lang: str) -> str:
     """One paragraph: how many indicators are in each status, and the ones that matter most."""
     counts = card["status"].value_counts()
@@ -221,10 +236,10 @@ def scorecard_html(card: pd.DataFrame, lang: str, source_numbers: dict[int, str]
     return "\n".join(out)
 
 
-def gaps_table(as_of: int | None, lang: str, raw_folder=None) -> pd.DataFrame:
+def gaps_table(as_of: int | None, lang: str, raw_folder=None, definitions=None) -> pd.DataFrame:
     """Which indicators lack which years since their base, and which use proxies or derived values."""
-    the_plan = default_plan()
-    p = data.panel(as_of=as_of, raw_folder=raw_folder)
+    the_plan = default_plan(definitions)
+    p = data.panel(as_of=as_of, raw_folder=raw_folder, definitions=definitions)
     last = as_of or int(p["year"].max())
     rows = []
     for ind in the_plan.indicators:
@@ -253,9 +268,9 @@ def _year_ranges(years) -> str:
     return ", ".join(spans)
 
 
-def sources_list(as_of: int | None, raw_folder=None) -> pd.DataFrame:
+def sources_list(as_of: int | None, raw_folder=None, definitions=None) -> pd.DataFrame:
     """Each source used by the panel, numbered once, with the indicators that cite it."""
-    p = data.panel(as_of=as_of, raw_folder=raw_folder)
+    p = data.panel(as_of=as_of, raw_folder=raw_folder, definitions=definitions)
     raw = data.load_raw(raw_folder)
     used: dict[str, set[int]] = {}
     for r in p[p["value"].notna()].itertuples():
@@ -276,6 +291,7 @@ def source_numbers(sources: pd.DataFrame) -> dict[int, str]:
     return {k: ",".join(str(n) for n in v) for k, v in out.items()}
 
 
+@markdown_safe
 def method_note(lang: str, coverage: str | None = None) -> str:
     """The lenses and their thresholds, the deflators and the intervals (markdown)."""
     e, m, s = assessment.EUROSTAT_THRESHOLDS, assessment.MIDTERM_THRESHOLDS, assessment.STATUS_THRESHOLDS

@@ -11,10 +11,15 @@ For one report year (``as_of``) the batch writes::
 
 Parameters are checked before any kernel starts. Every file is written under a
 temporary name and moved into place, so a failure never leaves a half-written file
-under a final name; a failed notebook is kept as ``*.failed.ipynb`` with its error, the
-other notebooks still run, and the batch ends with a summary and a non-zero exit.
+under a final name, and each job first removes what an earlier run of it wrote, so a
+failed job leaves nothing that looks current; a failed notebook is kept as
+``*.failed.ipynb`` with its error, the other notebooks still run, and the batch ends
+with a summary and a non-zero exit. Ctrl-C stops the batch at once: running and queued
+jobs are stopped, their outputs removed, and the summary says what finished.
 Nothing is fetched from the network: the HTML carries no script or stylesheet links,
-and the PDF renderer is given a fetcher that refuses every remote URL.
+the PDF renderer is given a fetcher that refuses every remote URL, and kernels talk to
+papermill over Unix sockets (IPC), so a report runs without any network interface.
+Outputs are readable by others as the umask allows (0644 under the usual 022).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -31,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import data, narrative
-from .definitions import plan as default_plan
+from .definitions import Indicator, plan as default_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -47,20 +53,26 @@ class ReportError(ValueError):
 
 # --- Parameters ----------------------------------------------------------------------------
 
-def latest_data_year(raw_folder=None) -> int:
+def latest_data_year(raw_folder=None, definitions=None) -> int:
     """The last year with any indicator figure: the newest report year there can be."""
-    p = data.panel(raw_folder=raw_folder)
+    p = data.panel(raw_folder=raw_folder, definitions=definitions)
     return int(p.loc[p["value"].notna(), "year"].max())
 
 
-def report_years(raw_folder=None) -> list[int]:
-    return list(range(FIRST_REPORT_YEAR, latest_data_year(raw_folder) + 1))
+def report_years(raw_folder=None, definitions=None) -> list[int]:
+    return list(range(FIRST_REPORT_YEAR, latest_data_year(raw_folder, definitions) + 1))
 
 
 def check_params(as_of: int, indicators=None, lang: str = "both", deflator: str | None = None,
-                 level: float = 0.8) -> list[int]:
-    """Refuse bad parameters before a kernel starts; returns the indicator ids to run."""
-    years = report_years()
+                 level: float = 0.8, definitions=None, raw_folder=None, jobs: int = 1) -> list[int]:
+    """Refuse bad parameters before a kernel starts; returns the indicator ids to run.
+
+    The definitions file and the raw data are loaded here, so that a missing or bad one
+    is reported before anything runs.
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ReportError(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    years = report_years(raw_folder, definitions)
     if as_of not in years:
         raise ReportError(f"as_of {as_of} is outside the data; valid report years: {years[0]}-{years[-1]}")
     if lang not in narrative.LANGS:
@@ -69,7 +81,7 @@ def check_params(as_of: int, indicators=None, lang: str = "both", deflator: str 
         raise ReportError(f"unknown deflator {deflator!r}; valid: {', '.join(data.DEFLATORS)}")
     if not 0 < level < 1:
         raise ReportError(f"level must be between 0 and 1, got {level}")
-    the_plan = default_plan()
+    the_plan = default_plan(definitions)
     if not indicators:
         return [i.id for i in the_plan.indicators]
     ids = []
@@ -83,8 +95,10 @@ def check_params(as_of: int, indicators=None, lang: str = "both", deflator: str 
 
 # --- Results --------------------------------------------------------------------------------
 
-def result_name(ind_id: int) -> str:
-    return f"{ind_id:02d}_{default_plan().get(ind_id).key}"
+def result_name(ref, definitions=None) -> str:
+    """``NN_key`` of an indicator (an Indicator, or an id or key looked up in the definitions)."""
+    ind = ref if isinstance(ref, Indicator) else default_plan(definitions).get(ref)
+    return f"{ind.id:02d}_{ind.key}"
 
 
 def validate_result(result: dict) -> dict:
@@ -100,6 +114,7 @@ def write_text(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: others could not read the page
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -107,6 +122,12 @@ def write_text(path: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_result(result: dict, path: str | Path) -> Path:
@@ -188,55 +209,114 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
 @dataclass
 class Outcome:
     name: str
-    path: Path
+    path: Path | None  # the notebook written (or kept as *.failed.ipynb); None when none was
     ok: bool
     seconds: float
     error: str = ""
 
 
-def run_notebook(template: Path, out_path: Path, params: dict, kernel: str = KERNEL) -> Outcome:
-    """Execute one notebook with papermill into ``out_path`` (via a temporary name)."""
+def kernel_config(socket_dir: str | Path):
+    """Kernel manager settings: ZMQ over Unix sockets in ``socket_dir`` (IPC), not TCP.
+
+    A kernel on TCP needs the loopback interface (none exists under ``unshare -n`` or in
+    some sandboxes) and warns that its traffic is unencrypted; sockets in a private
+    folder need neither.
+    """
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir) / "kernel")}})
+
+
+def run_notebook(template: Path, out_path: Path, params: dict, kernel: str = KERNEL,
+                 socket_dir: str | Path | None = None) -> Outcome:
+    """Execute one notebook with papermill into ``out_path`` (via a temporary name).
+
+    The kernel's sockets live in a new folder under ``socket_dir`` (default: the system's
+    temporary folder), removed afterwards.
+    """
     import papermill as pm
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.stem}.running.ipynb")
     failed = out_path.with_name(f"{out_path.stem}.failed.ipynb")
+    # one private folder per kernel: two kernels choosing socket names in one folder could collide
+    sockets = Path(tempfile.mkdtemp(prefix="zjplan-kernel-", dir=socket_dir))
     start = time.perf_counter()
     try:
         # No save after every cell: the notebook is written once at the end (and on error),
         # which spares the client re-serialising outputs for each cell.
         pm.execute_notebook(str(template), str(tmp), parameters=params, kernel_name=kernel,
-                            progress_bar=False, cwd=str(out_path.parent), request_save_on_cell_execute=False)
+                            progress_bar=False, cwd=str(out_path.parent), request_save_on_cell_execute=False,
+                            config=kernel_config(sockets))
     except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
+        kept = None
         if tmp.exists():
             os.replace(tmp, failed)
+            kept = failed
         out_path.unlink(missing_ok=True)
         first_line = str(exc).strip().splitlines()
-        return Outcome(out_path.stem, failed, False, time.perf_counter() - start,
+        return Outcome(out_path.stem, kept, False, time.perf_counter() - start,
                        next((l for l in reversed(first_line) if l.strip()), type(exc).__name__))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     os.replace(tmp, out_path)
     failed.unlink(missing_ok=True)
     return Outcome(out_path.stem, out_path, True, time.perf_counter() - start)
 
 
-def _job(kind: str, template: str, out_path: str, params: dict, html_path: str, title: str, lang: str) -> Outcome:
-    """One unit of the batch (run in a worker process): notebook, its HTML, and for the
-    scorecard the PDF brief, so that exports overlap with other notebooks."""
-    outcome = run_notebook(Path(template), Path(out_path), params)
+@dataclass(frozen=True)
+class Job:
+    """One unit of the batch: a notebook, its HTML, and for the scorecard the PDF brief."""
+
+    kind: str
+    template: str
+    out_path: str
+    params: dict
+    html_path: str
+    title: str
+    lang: str
+    # every file the job writes (notebook, html, result JSON, scorecard.csv, PDF): removed
+    # before it runs, so that a failed run leaves no older output that looks current
+    outputs: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return Path(self.out_path).stem
+
+    def clear(self) -> None:
+        """Remove the job's outputs and any temporary file a stopped run left beside them."""
+        out = Path(self.out_path)
+        for path in map(Path, (*self.outputs, out.with_name(f".{out.stem}.running.ipynb"))):
+            path.unlink(missing_ok=True)
+            if path.parent.is_dir():
+                for tmp in [*path.parent.glob(f".{path.name}.*tmp"), *path.parent.glob(f"{path.name}.tmp")]:
+                    tmp.unlink(missing_ok=True)
+
+
+def _job(job: Job, socket_dir: str | None = None) -> Outcome:
+    """Run one job (in a worker process), so that exports overlap with other notebooks."""
+    job.clear()
+    outcome = run_notebook(Path(job.template), Path(job.out_path), job.params, socket_dir=socket_dir)
     if not outcome.ok:
-        # no export of an older run may pass for this one
-        Path(html_path).unlink(missing_ok=True)
-        if kind == "scorecard":
-            Path(out_path).parent.joinpath(f"brief_{Path(out_path).parent.name}.pdf").unlink(missing_ok=True)
         return outcome
     try:
-        write_text(Path(html_path), notebook_html(Path(out_path), title, lang))
-        if kind == "scorecard":
-            folder = Path(out_path).parent
-            html_to_pdf(Path(html_path), folder / f"brief_{folder.name}.pdf")
+        write_text(Path(job.html_path), notebook_html(Path(job.out_path), job.title, job.lang))
+        if job.kind == "scorecard":
+            folder = Path(job.out_path).parent
+            html_to_pdf(Path(job.html_path), folder / f"brief_{folder.name}.pdf")
     except Exception as exc:
         outcome.ok, outcome.error = False, f"export failed: {type(exc).__name__}: {exc}"
     return outcome
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the batch, which stops them with SIGTERM; their kernels notice
+    that their parent is gone (ipykernel polls it) and exit too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(128 + signal.SIGTERM))
 
 
 @dataclass
@@ -245,73 +325,127 @@ class ReportSummary:
     folder: Path
     outcomes: list[Outcome] = field(default_factory=list)
     pdf: Path | None = None
+    not_run: list[str] = field(default_factory=list)  # stopped or never started (Ctrl-C)
 
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.not_run)
+
     def text(self) -> str:
         ok = len(self.outcomes) - len(self.failed)
-        lines = [f"report {self.as_of}: {ok} of {len(self.outcomes)} notebooks ran"
-                 + (f"; brief: {self.pdf}" if self.pdf else "; no brief")]
-        lines += [f"  FAILED {o.name}: {o.error} (kept as {o.path})" for o in self.failed]
+        total = len(self.outcomes) + len(self.not_run)
+        lines = [f"report {self.as_of}: {ok} of {total} notebooks ran"
+                 + (f"; brief: {self.pdf}" if self.pdf else "; no brief")
+                 + ("; INTERRUPTED" if self.interrupted else "")]
+        lines += [f"  ok {o.name}" for o in self.outcomes if o.ok and self.interrupted]
+        lines += [f"  FAILED {o.name}: {o.error}" + (f" (kept as {o.path})" if o.path and o.path.exists() else "")
+                  for o in self.failed]
+        lines += [f"  NOT RUN {name} (interrupted; its outputs removed)" for name in self.not_run]
         return "\n".join(lines)
 
 
 def _jobs_for_year(as_of: int, ids: list[int], lang: str, level: float, deflator: str | None,
-                   folder: Path, notebooks: Path) -> list[tuple]:
-    the_plan = default_plan()
+                   folder: Path, notebooks: Path, definitions: str | None = None,
+                   raw_folder: str | None = None) -> list[Job]:
+    the_plan = default_plan(definitions)
+    sources = {"definitions": definitions, "raw_folder": raw_folder}
     jobs = []
     for i in ids:
-        name = result_name(i)
+        ind = the_plan.get(i)
+        name = result_name(ind)
+        out, html_path = folder / "indicators" / f"{name}.ipynb", folder / "html" / f"{name}.html"
         params = {"indicator": i, "as_of": as_of, "level": level, "lang": lang, "deflator": deflator,
-                  "results_dir": str(folder / "results")}
-        title = f"{i}. {the_plan.get(i).name_zh}"
-        jobs.append(("indicator", str(notebooks / "indicator.ipynb"), str(folder / "indicators" / f"{name}.ipynb"),
-                     params, str(folder / "html" / f"{name}.html"), title, lang))
-    params = {"as_of": as_of, "lang": lang, "level": level, "out_dir": str(folder)}
-    jobs.append(("scorecard", str(notebooks / "scorecard.ipynb"), str(folder / "scorecard.ipynb"), params,
-                 str(folder / "html" / "scorecard.html"), f"{the_plan.title_zh} {as_of}", lang))
+                  "results_dir": str(folder / "results"), **sources}
+        outputs = (out, html_path, folder / "results" / f"{name}.json")
+        jobs.append(Job("indicator", str(notebooks / "indicator.ipynb"), str(out), params, str(html_path),
+                        f"{i}. {ind.name_zh}", lang, tuple(map(str, outputs))))
+    params = {"as_of": as_of, "lang": lang, "level": level, "out_dir": str(folder), **sources}
+    out, html_path = folder / "scorecard.ipynb", folder / "html" / "scorecard.html"
+    outputs = (out, html_path, folder / "scorecard.csv", folder / f"brief_{as_of}.pdf")
+    jobs.append(Job("scorecard", str(notebooks / "scorecard.ipynb"), str(out), params, str(html_path),
+                    f"{the_plan.title_zh} {as_of}", lang, tuple(map(str, outputs))))
     return jobs
 
 
 def build_reports(years: list[int], indicators=None, lang: str = "both", jobs: int = 2, level: float = 0.8,
                   deflator: str | None = None, out_root: str | Path | None = None,
-                  notebooks: str | Path | None = None, show_progress: bool = True) -> list[ReportSummary]:
-    """Run the batch for each report year; returns one summary per year."""
+                  notebooks: str | Path | None = None, show_progress: bool = True,
+                  definitions: str | Path | None = None, raw_folder: str | Path | None = None) -> list[ReportSummary]:
+    """Run the batch for each report year; returns one summary per year.
+
+    ``definitions`` and ``raw_folder`` reach every notebook as papermill parameters (as
+    absolute paths: the kernels run in the output folders). On Ctrl-C the batch stops its
+    workers, removes the outputs of every job that did not finish, and returns summaries
+    whose ``not_run`` lists those jobs.
+    """
     from tqdm import tqdm
 
+    # kernels run elsewhere: pass what they must read as absolute paths
+    definitions = str(Path(definitions).resolve()) if definitions else None
+    raw_folder = str(data.raw_dir(raw_folder).resolve()) if raw_folder else None
     ids = None
     for year in years:
-        ids = check_params(year, indicators, lang, deflator, level)
+        ids = check_params(year, indicators, lang, deflator, level, definitions, raw_folder, jobs)
     root = Path(out_root or REPORTS)
     nb_dir = Path(notebooks or NOTEBOOKS)
     summaries = {y: ReportSummary(y, root / str(y)) for y in years}
-    work = [(y, job) for y in years for job in _jobs_for_year(y, ids, lang, level, deflator, root / str(y), nb_dir)]
-    work.sort(key=lambda item: item[1][0] != "scorecard")  # the longest jobs first: no lone straggler at the end
+    work = [(y, job) for y in years
+            for job in _jobs_for_year(y, ids, lang, level, deflator, root / str(y), nb_dir, definitions, raw_folder)]
+    work.sort(key=lambda item: item[1].kind != "scorecard")  # the longest jobs first: no lone straggler at the end
     bar = tqdm(total=len(work), desc="notebooks", unit="nb", disable=not show_progress)
     # Kernels are separate processes anyway; worker processes add parallel exports and
     # papermill bookkeeping. 'spawn' avoids forking a process that holds ZMQ sockets.
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
-        futures = {pool.submit(_job, *job): (year, job) for year, job in work}
+    sockets = tempfile.mkdtemp(prefix="zjplan-kernels-")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init)
+    done = set()
+    try:
+        futures = {pool.submit(_job, job, sockets): i for i, (_, job) in enumerate(work)}
         for fut in as_completed(futures):
-            year, job = futures[fut]
+            done.add(futures[fut])
+            year, job = work[futures[fut]]
             try:
                 outcome = fut.result()
             except Exception as exc:
-                outcome = Outcome(Path(job[2]).stem, Path(job[2]), False, 0.0, f"{type(exc).__name__}: {exc}")
+                outcome = Outcome(job.name, None, False, 0.0, f"{type(exc).__name__}: {exc}")
             summaries[year].outcomes.append(outcome)
             bar.update(1)
             bar.set_postfix_str(f"{year} {outcome.name} {'ok' if outcome.ok else 'FAILED'}")
-    bar.close()
+        pool.shutdown()
+    except KeyboardInterrupt:
+        _stop(pool)
+        for year, job in (item for i, item in enumerate(work) if i not in done):
+            job.clear()
+            summaries[year].not_run.append(job.name)
+    finally:
+        bar.close()
+        shutil.rmtree(sockets, ignore_errors=True)
     for summary in summaries.values():
         summary.outcomes.sort(key=lambda o: o.name)
+        summary.not_run.sort()
         pdf = summary.folder / f"brief_{summary.as_of}.pdf"
-        if pdf.exists() and not any(o.name == "scorecard" for o in summary.failed):
+        if pdf.exists() and any(o.name == "scorecard" and o.ok for o in summary.outcomes):
             summary.pdf = pdf
     return [summaries[y] for y in years]
+
+
+def _stop(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Cancel queued jobs and end the running ones now (SIGTERM, then SIGKILL after ``grace`` s)."""
+    processes = list((pool._processes or {}).values())  # the executor has no public handle on them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join(1.0)
 
 
 # --- What the notebooks compute ------------------------------------------------------------
@@ -389,26 +523,27 @@ def _backtest_summary(y: pd.Series, level: float) -> pd.DataFrame:
 
 
 def indicator_context(indicator, as_of: int, level: float = 0.8, lang: str = "both", deflator: str | None = None,
-                      seed: int = 0, raw_folder=None) -> IndicatorContext:
+                      seed: int = 0, raw_folder=None, definitions=None) -> IndicatorContext:
     """Everything the indicator notebook shows, computed by the library (no logic in the notebook)."""
     from . import assessment
 
-    (ind_id,) = check_params(as_of, [indicator], lang, deflator, level)
-    ind = default_plan().get(ind_id)
-    p = data.panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder)
+    (ind_id,) = check_params(as_of, [indicator], lang, deflator, level, definitions, raw_folder)
+    ind = default_plan(definitions).get(ind_id)
+    where = {"raw_folder": raw_folder, "definitions": definitions}
+    p = data.panel(as_of=as_of, deflator=deflator, **where)
     rows = p[p["indicator_id"] == ind.id]
-    s = data.series(ind.id, as_of=as_of, deflator=deflator, raw_folder=raw_folder)
+    s = data.series(ind.id, as_of=as_of, deflator=deflator, **where)
     prog = assessment.progress(s, ind, as_of=as_of, raw_folder=raw_folder)
     fc = None
     if ind.is_quantitative and len(s):
-        fc = assessment.forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator, raw_folder=raw_folder)
+        fc = assessment.forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator, **where)
     status = assessment.status(ind, prog, fc, assessment.outcome(ind, s))
 
     nominal = price_table = None
     if ind.price_basis == "constant_2019" and ind.deflate_as != "none":
         nominal = pd.Series(rows["value_as_published"].to_numpy(), index=rows["year"].to_numpy(), dtype=float)
         other = "gdp_deflator" if (deflator or ind.deflator) == "ppi" else "ppi"
-        alt = data.series(ind.id, as_of=as_of, deflator=other, raw_folder=raw_folder)
+        alt = data.series(ind.id, as_of=as_of, deflator=other, **where)
         price_table = pd.DataFrame({
             "as_published": nominal,
             f"2019_prices_{deflator or ind.deflator}": s,
@@ -430,7 +565,7 @@ def indicator_context(indicator, as_of: int, level: float = 0.8, lang: str = "bo
                   "basis": r.basis, "derived": bool(r.derived), "proxy": bool(r.proxy), "sources": r.source_ids}
                  for r in rows.itertuples()],
     }
-    table = narrative.data_table(ind, as_of, deflator, raw_folder)
+    table = narrative.data_table(ind, as_of, deflator, raw_folder, definitions)
     return IndicatorContext(ind, as_of, level, lang, deflator, s, rows, table, nominal, price_table, prog, fc,
                             status, methods, bt, validate_result(result))
 
@@ -448,20 +583,22 @@ class ScorecardContext:
     title_html: str
 
 
-def scorecard_context(as_of: int, lang: str = "both", level: float = 0.8, seed: int = 0, raw_folder=None) -> ScorecardContext:
+def scorecard_context(as_of: int, lang: str = "both", level: float = 0.8, seed: int = 0, raw_folder=None,
+                      definitions=None) -> ScorecardContext:
     """Everything the brief shows."""
     import datetime as dt
 
     from . import assessment
 
-    check_params(as_of, None, lang, None, level)
-    the_plan = default_plan()
-    card = assessment.assess(as_of=as_of, level=level, seed=seed, raw_folder=raw_folder)
-    p = data.panel(as_of=as_of, raw_folder=raw_folder)
-    histories = {i.id: data.series(i.id, as_of=as_of, raw_folder=raw_folder) for i in the_plan.indicators}
-    forecasts = {i.id: (assessment.forecast(i.id, as_of=as_of, level=level, seed=seed, raw_folder=raw_folder)
+    check_params(as_of, None, lang, None, level, definitions, raw_folder)
+    the_plan = default_plan(definitions)
+    where = {"raw_folder": raw_folder, "definitions": definitions}
+    card = assessment.assess(as_of=as_of, level=level, seed=seed, **where)
+    p = data.panel(as_of=as_of, **where)
+    histories = {i.id: data.series(i.id, as_of=as_of, **where) for i in the_plan.indicators}
+    forecasts = {i.id: (assessment.forecast(i.id, as_of=as_of, level=level, seed=seed, **where)
                         if i.is_quantitative and len(histories[i.id]) else None) for i in the_plan.indicators}
-    sources = narrative.sources_list(as_of, raw_folder)
+    sources = narrative.sources_list(as_of, raw_folder, definitions)
     made = dt.date.today().isoformat()
     title = (f"<h1>{narrative.esc(the_plan.title_zh)} · {narrative.esc(narrative.say('关键指标进展简报', 'Key indicators brief', lang))}</h1>"
              f"<p>{narrative.esc(the_plan.title_en)} ({narrative.esc(the_plan.document)})<br>"
@@ -469,7 +606,7 @@ def scorecard_context(as_of: int, lang: str = "both", level: float = 0.8, seed: 
              f"{narrative.esc(narrative.say('生成日期', 'Made', lang))} {made} · "
              f"{narrative.esc(narrative.say('数据版本', 'Data version', lang))} {data_version(raw_folder)}</p>")
     return ScorecardContext(as_of, lang, card, histories, forecasts, p, sources,
-                            narrative.gaps_table(as_of, lang, raw_folder), title)
+                            narrative.gaps_table(as_of, lang, raw_folder, definitions), title)
 
 
 def write_scorecard_csv(card: pd.DataFrame, path: str | Path) -> Path:
