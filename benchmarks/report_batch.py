@@ -33,10 +33,9 @@ def serial_loop(years: list[int], out: Path) -> float:
     for year in years:
         for job in report._jobs_for_year(year, report.check_params(year), "both", 0.8, None, out / str(year),
                                          report.NOTEBOOKS):
-            _, template, out_path, params, *_ = job
-            Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-            pm.execute_notebook(template, out_path, parameters=params, kernel_name=report.KERNEL,
-                                progress_bar=False, cwd=str(Path(out_path).parent))
+            Path(job.out_path).parent.mkdir(parents=True, exist_ok=True)
+            pm.execute_notebook(job.template, job.out_path, parameters=job.params, kernel_name=report.KERNEL,
+                                progress_bar=False, cwd=str(Path(job.out_path).parent))
     return time.perf_counter() - start
 
 

@@ -3,3 +3,13 @@
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Property-based tests (tests/test_fuzz.py): 2,000 examples each, derandomized so that CI
+# is stable and a failure reproduces; HYPOTHESIS_PROFILE=dev runs 200 for a quick check.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_COMMON = dict(derandomize=True, deadline=None, database=None, print_blob=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=2000, **_COMMON)
+settings.register_profile("dev", max_examples=200, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

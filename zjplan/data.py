@@ -32,15 +32,15 @@ import pandas as pd
 import yaml
 
 from . import prices
-from .definitions import DefinitionError, Indicator, Plan, plan as default_plan
+from .definitions import SAFE_LOADER, DefinitionError, Indicator, Plan, plan as default_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = ROOT / "data" / "raw"
 PROCESSED_DIR = ROOT / "data" / "processed"
 
 FIGURE_COLUMNS = ("series", "year", "value", "unit", "basis", "status", "source_id", "quote", "note")
-# Columns a figures file may add: the region (default Zhejiang) and an industry label
-# (division code and name, in yearbook tables by industry).
+# Columns a figures file may add: the region (default Zhejiang) and an industry division
+# (GB/T 4754-2017, see SECTIONS); any other column is refused.
 FIGURE_OPTIONAL_COLUMNS = ("region", "industry")
 SOURCE_COLUMNS = ("source_id", "title", "publisher", "url", "published", "accessed", "note")
 BASES = ("current", "constant_2019", "comparable_growth", "ratio", "count", "pct_change", "unknown")
@@ -236,7 +236,7 @@ def load_sources(folder: Path) -> pd.DataFrame:
 def load_series_meta(folder: Path) -> dict[str, SeriesMeta]:
     path = folder / "series.meta.yml"
     try:
-        doc = yaml.safe_load(read_text(path)) or {}
+        doc = yaml.load(read_text(path), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("series") or {}, dict):

@@ -20,6 +20,8 @@ import pandas as pd
 import yaml
 
 DEFAULT_DEFINITIONS = Path(__file__).with_name("indicators.yml")
+# libyaml's safe loader where installed (the same documents, parsed faster)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 TargetKind = Literal["level", "average_growth", "ceiling", "qualitative"]
 Comparator = Literal[">=", "<"]
@@ -80,6 +82,7 @@ class Indicator:
     derive: Derivation | None = None
     proxies: tuple[str, ...] = ()
     note_en: str = ""
+    declared_bounds: tuple[float, float] | None = None  # the file's `bounds`, where a default does not fit
 
     @property
     def sign(self) -> int:
@@ -92,7 +95,10 @@ class Indicator:
 
     @property
     def bounds(self) -> tuple[float, float] | None:
-        """Natural bounds of the value: a share in per cent lies in [0, 100]."""
+        """Natural bounds of the value: a share in per cent lies in [0, 100], unless the
+        definitions give other ``bounds`` (a profit margin turns negative in a loss year)."""
+        if self.declared_bounds is not None:
+            return self.declared_bounds
         if self.unit == "%" and self.target_kind in ("level", "ceiling"):
             return (0.0, 100.0)
         return None
@@ -161,7 +167,7 @@ _REQUIRED = (
     "id", "key", "category", "name_zh", "name_en", "unit", "unit_en", "baseline",
     "target", "target_kind", "comparator", "direction", "price_basis", "deflate_as", "series",
 )
-_OPTIONAL = ("deflator", "derive", "proxies", "note_en")
+_OPTIONAL = ("deflator", "derive", "proxies", "note_en", "bounds")
 _CHOICES = {
     "target_kind": get_args(TargetKind),
     "comparator": get_args(Comparator),
@@ -261,6 +267,13 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
     if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
         raise _fail(path, where, "field 'proxies' must be a list of series keys")
 
+    bounds = raw.get("bounds")
+    if bounds is not None:
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise _fail(path, where, f"field 'bounds' must be [low, high], got {bounds!r}")
+        bounds = tuple(_number(b, path, where, "bounds", allow_none=False) for b in bounds)
+        if not bounds[0] < bounds[1]:
+            raise _fail(path, where, f"field 'bounds' must be [low, high] with low < high, got {list(bounds)}")
     baseline_year = _year(base["year"], path, where, "baseline.year")
     target_year = _year(target["year"], path, where, "target.year")
     if target_year <= baseline_year:
@@ -288,6 +301,7 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         derive=derive,
         proxies=tuple(proxies),
         note_en=str(raw.get("note_en", "")).strip(),
+        declared_bounds=bounds,
     )
 
 
@@ -312,7 +326,7 @@ def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
     """
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise DefinitionError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
