@@ -24,6 +24,7 @@ series:
   ppi: {unit: "%", name_zh: 工业生产者出厂价格, name_en: PPI}
   gdp: {unit: 亿元, name_zh: 地区生产总值, name_en: GDP}
   hitech_mfg_va_share: {unit: "%", name_zh: 高技术制造业增加值占比, name_en: High-tech share}
+  above_scale_industry_revenue: {unit: 亿元, name_zh: 规模以上工业企业营业收入, name_en: Revenue}
 """
 VALID_ROW = "hitech_mfg_va_share,2021,16.0,%,ratio,final,bulletin_2021,占16.0%,"
 
@@ -34,7 +35,8 @@ TOKENS = [
     "16.0", "-150", "-100", "1e400", "1" + "0" * 400, "nan", "inf", "１６", "١٦", "约5", "12.3%", "1,234",
     "%", "亿元", "万亿元", "current", "ratio", "pct_change", "comparable_growth", "final", "revised", "draft",
     "bulletin_2021", "nobody", "浙江", "浙江省", "全国", '"', '""', "'", "\r", "\n", "\r\n", ",", ";", "\t",
-    "\x00", "\ufeff", "=HYPERLINK(1)",
+    "\x00", "\ufeff", "=HYPERLINK(1)", "above_scale_industry_revenue", "C13 农副食品加工业", "B06 煤炭开采和洗选业",
+    "C99 x", "C13",
 ]
 CELL = st.one_of(
     st.sampled_from(TOKENS),
@@ -46,6 +48,7 @@ ROW = st.one_of(st.lists(CELL, max_size=12).map(",".join), st.just(VALID_ROW), s
 HEADERS = [
     ",".join(data.FIGURE_COLUMNS), "region," + ",".join(data.FIGURE_COLUMNS), ",".join(data.FIGURE_COLUMNS) + ",",
     "Region," + ",".join(data.FIGURE_COLUMNS), ",".join(data.FIGURE_COLUMNS[:-1]), "",
+    ",".join(data.FIGURE_COLUMNS) + ",industry",
 ]
 HEADER = st.one_of(st.sampled_from(HEADERS), st.lists(CELL, max_size=11).map(",".join))
 NEWLINE = st.sampled_from(["\n", "\r\n", "\r"])
@@ -86,7 +89,8 @@ def test_figures_loader_loads_or_raises_data_error(folder, target, header, rows,
     except DataError:
         return
     # what loads is clean: known series, years in range, finite values
-    assert set(figures["series"]) <= {"ppi", "gdp", "hitech_mfg_va_share"}
+    assert set(figures["series"]) <= {"ppi", "gdp", "hitech_mfg_va_share", "above_scale_industry_revenue",
+                                      "above_scale_mfg_revenue"}
     assert figures["year"].between(*data.YEAR_RANGE).all()
     assert figures["value"].map(lambda v: abs(v) < float("inf")).all()
 
