@@ -75,11 +75,24 @@ def test_latest_final_wins_and_others_stay_in_raw(raw):
 
 def test_derived_share_from_parts(raw):
     p = _panel(raw)
-    # 8348 / 74000 (revised GDP) × 100
-    assert_allclose(_value(p, 9, 2021), 8348 / 74000 * 100)
+    # The 2021 bulletin printed both parts: 8348 / 73500 (7.35 万亿元) × 100, its own vintage,
+    # although a later final (73516) and a census-revised GDP (74000) exist.
+    assert_allclose(_value(p, 9, 2021), 8348 / 73500 * 100)
     assert bool(_value(p, 9, 2021, "derived"))
     assert "digital_core_va / gdp" in _value(p, 9, 2021, "note")
-    assert _value(p, 9, 2021, "source_ids") == "bulletin_2021;census"
+    assert _value(p, 9, 2021, "source_ids") == "bulletin_2021;bulletin_2021"
+
+
+def test_derived_share_never_mixes_census_vintages(raw):
+    # Without the same source, an unrevised numerator takes the latest unrevised denominator
+    # (73516), never the census-revised 74000: that would read the revision as a fall in the share.
+    _with_figures(raw, FIGURES.removeprefix(HEADER).replace("gdp,2021,7.35,万亿元,current,preliminary,bulletin_2021,,\n", ""))
+    p = _panel(raw)
+    assert_allclose(_value(p, 9, 2021), 8348 / 73516 * 100)
+    assert _value(p, 9, 2021, "source_ids") == "bulletin_2021;bulletin_2022"
+    # Once the numerator is revised too, the revised pair is used.
+    _with_figures(raw, FIGURES.removeprefix(HEADER) + "digital_core_va,2021,8400,亿元,current,revised,census,,\n")
+    assert_allclose(_value(_panel(raw), 9, 2021), 8400 / 74000 * 100)
 
 
 def test_proxy_is_labelled(raw):

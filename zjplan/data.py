@@ -427,23 +427,35 @@ def _values(selected: pd.DataFrame, series: str) -> pd.Series:
     return pd.Series(rows["value"].to_numpy(), index=rows["year"].astype(int).to_numpy(), dtype="float64")
 
 
-def _nominal_ratio(figures: pd.DataFrame, series: str, year: int) -> float | None:
-    """N_t / N_{t-1} from figures of one vintage: the same source, else both unrevised (or both revised).
+def same_vintage(a: pd.DataFrame, b: pd.DataFrame, revised_first: bool) -> tuple[pd.Series, pd.Series] | None:
+    """One figure from ``a`` and one from ``b`` of the same vintage, or None.
 
-    A census revision raises a level but not the year before it; dividing a revised level
-    by an unrevised one would read the revision as price growth.
+    The same source if one printed both; else both revised (after a census) or both
+    unrevised, in the order ``revised_first`` gives, each the latest of its kind. A census
+    revision restates levels: a revised figure over an unrevised one would read the revision
+    as a change (of prices, or of a share).
     """
-    rows = figures[(figures["series"] == series) & (figures["region"] == HOME_REGION) & figures["year"].isin([year, year - 1])]
-    for _, group in rows.groupby("source_id"):
-        if set(group["year"]) == {year, year - 1}:
-            by_year = dict(zip(group["year"], group["value"]))
-            return by_year[year] / by_year[year - 1]
-    for revised in (False, True):
-        same = select_latest(rows[(rows["status"] == "revised") == revised])
-        if len(same) == 2:
-            by_year = dict(zip(same["year"], same["value"]))
-            return by_year[year] / by_year[year - 1]
+    common = sorted(set(a["source_id"]) & set(b["source_id"]),
+                    key=lambda s: (a.loc[a["source_id"] == s, "published"].max(), s))
+    if common:
+        return a[a["source_id"] == common[-1]].iloc[-1], b[b["source_id"] == common[-1]].iloc[-1]
+    for revised in ((True, False) if revised_first else (False, True)):
+        pick = [select_latest(rows[(rows["status"] == "revised") == revised], region=rows["region"].iloc[0])
+                for rows in (a, b) if not rows.empty]
+        if len(pick) == 2 and all(len(x) for x in pick):
+            return pick[0].iloc[0], pick[1].iloc[0]
     return None
+
+
+def _home(figures: pd.DataFrame, series: str, year: int) -> pd.DataFrame:
+    return figures[(figures["series"] == series) & (figures["region"] == HOME_REGION)
+                   & (figures["industry"] == "") & (figures["year"] == year)]
+
+
+def _nominal_ratio(figures: pd.DataFrame, series: str, year: int) -> float | None:
+    """N_t / N_{t-1} from figures of one vintage (:func:`same_vintage`, unrevised first)."""
+    pair = same_vintage(_home(figures, series, year), _home(figures, series, year - 1), revised_first=False)
+    return None if pair is None else pair[0]["value"] / pair[1]["value"]
 
 
 @dataclass(frozen=True)
@@ -538,13 +550,16 @@ def _derived_basis(numerator: str, denominator: str) -> str:
     return "current"
 
 
-def _derived_rows(ind: Indicator, selected: pd.DataFrame, folder: Path) -> list[dict]:
+def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path) -> list[dict]:
+    """Numerator over denominator per year, both of one vintage (:func:`same_vintage`)."""
     d = ind.derive
-    num = selected[selected["series"] == d.numerator].set_index("year")
-    den = selected[selected["series"] == d.denominator].set_index("year")
+    years = set(figures.loc[figures["series"] == d.numerator, "year"]) & set(figures.loc[figures["series"] == d.denominator, "year"])
     rows = []
-    for year in sorted(set(num.index) & set(den.index)):
-        n, m = num.loc[year], den.loc[year]
+    for year in sorted(years):
+        pair = same_vintage(_home(figures, d.numerator, year), _home(figures, d.denominator, year), revised_first=True)
+        if pair is None:
+            continue
+        n, m = pair
         if m["value"] == 0:
             raise DataError(f"{folder / m['file']}:{m['line']}: column 'value': {d.denominator} {year} is 0, so "
                             f"{ind.key} = {d.formula} cannot be derived ({d.numerator} {year} = {n['value']:g}, "
@@ -606,7 +621,7 @@ def indicator_panel(ind: Indicator, raw: RawData, plan: Plan, deflator: str | No
     selected = select_latest(raw.figures)
     candidates = [_baseline_row(ind, plan), _published_rows(ind, selected, ind.series, proxy=False)]
     if ind.derive is not None:
-        candidates.append(_derived_rows(ind, selected, raw.folder))
+        candidates.append(_derived_rows(ind, raw.figures, raw.folder))
     for proxy in ind.proxies:
         candidates.append(_published_rows(ind, selected, proxy, proxy=True))
     rows = _combine(ind, candidates)
