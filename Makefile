@@ -50,4 +50,5 @@ lab: setup
 
 benchmarks: setup
 	$(PY) benchmarks/m3_yearly.py
+	$(PY) benchmarks/cn_provinces.py
 	$(PY) benchmarks/report_batch.py

@@ -13,6 +13,9 @@ zf = importlib.import_module("zjplan.forecasting")
 forecast_series = zf.forecast_series
 
 
+DOMAIN = json.loads(zf.CALIBRATION_FILE.read_text(encoding="utf-8"))["domain"]
+
+
 @pytest.fixture
 def noisy():
     rng = np.random.default_rng(12345)
@@ -98,7 +101,8 @@ def test_short_series_flagged_with_wide_intervals(noisy, n):
     fc = forecast_series(short, to_year=2025)
     long = forecast_series(noisy, to_year=2025)
     assert "short_series" in fc.flags and fc.n_obs == n
-    assert fc.method == "combo"
+    # auto takes the method the domain calibration chose for this length.
+    assert fc.method == DOMAIN["auto"]["unbounded"][str(n)]
     # Relative width: a short history buys a wider range.
     assert (fc.upper - fc.lower) / fc.point > (long.upper - long.lower) / long.point
 
@@ -156,7 +160,8 @@ def test_to_dict_is_json_safe(noisy):
     assert "samples" not in d
     assert set(d["path"]) == {2021, 2022, 2023}
     assert set(d["path"][2023]) == {"mean", "lower", "upper"}
-    assert json.loads(text)["method"] == "combo"
+    # 10 points: beyond the domain's longest bucket, whose choice applies.
+    assert json.loads(text)["method"] == list(DOMAIN["auto"]["unbounded"].values())[-1]
 
 
 def test_tiny_fit_falls_back_with_reason():
@@ -248,3 +253,92 @@ def test_no_warnings_escape(noisy, method):
         warnings.simplefilter("error")
         for n in (2, 3, 6, 10):
             forecast_series(noisy.iloc[:n], to_year=2025, method=method)
+
+
+# --- Domain calibration ------------------------------------------------------------------
+
+def _same_changes(n, changes=(0.12, 0.04)):
+    """n yearly points ending in 2020 whose log changes repeat ``changes``."""
+    steps = np.resize(np.asarray(changes), n - 1)
+    return pd.Series(100 * np.exp(np.concatenate([[0.0], np.cumsum(steps)])), index=range(2021 - n, 2021))
+
+
+@pytest.mark.parametrize("calibration", zf.CALIBRATIONS)
+@pytest.mark.parametrize("n", [2, 3])
+def test_short_series_wider_than_long_with_same_changes(n, calibration):
+    short = forecast_series(_same_changes(n), to_year=2025, calibration=calibration)
+    long = forecast_series(_same_changes(12), to_year=2025, calibration=calibration)
+    rel = [(f.upper - f.lower) / f.point for f in (short, long)]
+    assert rel[0] > rel[1]
+
+
+def test_domain_error_table_is_the_stored_one():
+    group, method = "unbounded", DOMAIN["auto"]["unbounded"]["3"]
+    probs, quant, corr, calibrated = zf.error_table(method, 3, 6, group=group)
+    stored = DOMAIN["methods"][group][method]["3"]
+    assert calibrated and probs.tolist() == DOMAIN["probs"]
+    assert_allclose(quant, stored["quantiles"])
+    m3 = zf.error_table(method, 3, 6)[1]
+    assert not np.allclose(quant, m3)
+
+
+def test_domain_uses_its_prior_for_a_two_point_series():
+    y = pd.Series([100.0, 100.0], index=[2019, 2020])  # no change: the scale is the prior's
+    years, x = y.index.to_numpy(), np.log(y.to_numpy())
+    prior = DOMAIN["prior_scale"]["unbounded"]
+    assert zf.domain_prior("unbounded") == prior and zf.domain_prior(None) == zf.PRIOR_SCALE
+    # (1 * 0 + 2 * prior) / (1 + 2)
+    assert_allclose(zf.series_scale(years, x, True, prior), 2 * prior / 3)
+
+
+@pytest.mark.parametrize("bounds", [None, (0, 100)])
+@pytest.mark.parametrize("direction", ["higher", "lower"])
+def test_prob_meet_is_share_of_paths_beyond_target(direction, bounds):
+    y = pd.Series([20.0, 22.0, 25.0, 26.0], index=range(2017, 2021))
+    fc = forecast_series(y, to_year=2025, target=30.0, direction=direction, bounds=bounds)
+    final = fc.samples[:, -1]
+    expected = np.mean(final >= 30.0) if direction == "higher" else np.mean(final < 30.0)
+    assert fc.prob_meet == expected
+    assert 0 < fc.prob_meet < 1
+    # The interval is the same paths' central 80 %.
+    assert_allclose(np.quantile(final, [0.1, 0.9]), [fc.lower, fc.upper], rtol=0.03)
+
+
+@pytest.mark.parametrize("bounds", [None, (0, 100)])
+def test_domain_point_is_median_of_paths(bounds):
+    group = zf.domain_group(bounds)
+    y = pd.Series([40.0, 43.0, 47.0, 50.0, 52.0], index=range(2016, 2021))
+    fc = forecast_series(y, to_year=2025, bounds=bounds, n_sims=20000)
+    assert ("median_point" in fc.flags) == bool(DOMAIN["median_point"][group])
+    assert_allclose(np.median(fc.samples, axis=0), fc.path["mean"], rtol=0.01)
+    assert fc.lower < fc.point < fc.upper
+
+
+def test_bounded_domain_forecast_stays_in_bounds():
+    y = pd.Series([97.0, 98.5, 99.6], index=range(2018, 2021))
+    fc = forecast_series(y, to_year=2025, bounds=(0, 100), target=99.0)
+    assert fc.method == DOMAIN["auto"]["bounded"]["3"]
+    assert fc.samples.max() <= 100 and fc.upper <= 100 and fc.path.to_numpy().max() <= 100
+
+
+def test_m3_calibration_is_the_combination():
+    y = _same_changes(6)
+    m3 = forecast_series(y, to_year=2025, calibration="m3")
+    named = forecast_series(y, to_year=2025, method="combo")
+    assert m3.method == "combo" and "median_point" not in m3.flags
+    assert_allclose(m3.path.to_numpy(), named.path.to_numpy())
+
+
+def test_unknown_calibration_raises():
+    with pytest.raises(ValueError, match="unknown calibration 'm4'"):
+        forecast_series(_same_changes(4), calibration="m4")
+
+
+def test_single_forecast_is_fast(noisy):
+    import time
+
+    forecast_series(noisy, to_year=2025)  # warm the calibration cache
+    t0 = time.perf_counter()
+    for n in (2, 3, 5, 10):
+        forecast_series(noisy.iloc[-n:], to_year=2025, target=200)
+    assert (time.perf_counter() - t0) / 4 < 0.5

@@ -185,3 +185,14 @@ def test_committed_notebooks_are_clean():
         assert nb.metadata.kernelspec.name == "python3", path
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(not c.outputs and c.execution_count is None for c in code), f"{path} has outputs"
+
+
+def test_calibration_coverage_names_the_default_calibration(monkeypatch):
+    from zjplan import forecasting, report
+
+    monkeypatch.setattr(forecasting, "_load_calibration",
+                        lambda: {"coverage": 0.7922, "domain": {"coverage": 0.7951}})
+    assert report.calibration_coverage() == (
+        "80% intervals covered 79.5% of held-out Chinese provincial test values")
+    monkeypatch.setattr(forecasting, "_load_calibration", lambda: {"coverage": 0.7922})
+    assert report.calibration_coverage() == "80% intervals covered 79.2% of held-out M3 yearly test values"

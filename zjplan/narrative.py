@@ -304,7 +304,7 @@ def method_note(lang: str, coverage: str | None = None) -> str:
         f"<{s['at_risk']:.0%} 难以实现;公布后依据实际值判断已实现或未实现。定性目标(第12项)不计算概率。",
         "- **价格**:除第1项外,涉及价格的目标按2019年不变价计。现价的金额类指标除以工业生产者出厂价格指数(2019=100),"
         "强度类指标(分母为金额)乘以该指数;缺少浙江数据的年份使用全国数据并注明。备选平减指数为GDP隐含平减指数。",
-        "- **预测**:年度短序列的组合方法,区间按滚动起点误差校准(M3年度数据基准检验)。",
+        "- **预测**:年度短序列的简单方法,区间与达标概率来自同一组模拟路径,按分省科技统计年鉴序列的样本外误差校准。",
     ]
     en = [
         f"- **Eurostat lens**: observed over required compound annual growth rate; ≥{e['significant']:.0%} significant progress, "
@@ -316,8 +316,8 @@ def method_note(lang: str, coverage: str | None = None) -> str:
         "- **Prices**: every price-bearing target but indicator 1 is at constant 2019 prices. Current-price amounts are divided by the "
         "producer price index (2019 = 100), intensities with an amount as denominator multiplied by it; years without Zhejiang's index use "
         "the national one and say so. The alternative deflator is the implied GDP deflator.",
-        "- **Forecasts**: combinations of simple methods for short annual series; intervals calibrated on rolling-origin errors "
-        "(benchmarked on the M3 yearly series).",
+        "- **Forecasts**: simple methods for short annual series; intervals and P(meet) come from the same simulated paths, "
+        "calibrated on out-of-sample errors of Chinese provincial series.",
     ]
     if coverage:
         zh.append(f"- **区间校准**:{coverage}")

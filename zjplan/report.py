@@ -466,7 +466,13 @@ def calibration_coverage() -> str | None:
     from . import forecasting as fc_module
 
     calib = fc_module._load_calibration()
-    if not calib or "coverage" not in calib:
+    if not calib:
+        return None
+    domain = calib.get("domain", {})
+    if "coverage" in domain:  # the calibration auto uses by default
+        return (f"80% intervals covered {float(domain['coverage']):.1%} of held-out Chinese provincial "
+                "test values")
+    if "coverage" not in calib:
         return None
     cov = calib["coverage"]
     return f"{cov}" if isinstance(cov, str) else f"80% intervals covered {float(cov):.1%} of held-out M3 yearly test values"
