@@ -11,12 +11,14 @@ The public API (see README and ../shared/DESIGN.md §4)::
     zjplan.forecast_series(y, to_year=2025)      # the same engine on any annual series
     zjplan.progress(series, indicator, as_of)    # the progress lenses
     zjplan.assess(as_of=2024)                    # the scorecard, one row per indicator
+    zjplan.compare(12, year=None)                # every province's value and rank
 """
 
 from . import prices
 from .assessment import AssessmentError, assess, forecast, progress, vintages
 from .data import DataError, panel, series
 from .forecasting import Forecast, forecast_series
+from .provinces import compare
 from .definitions import (
     DefinitionError,
     Indicator,
@@ -33,6 +35,7 @@ __all__ = [
     "AssessmentError",
     "Forecast",
     "assess",
+    "compare",
     "forecast",
     "forecast_series",
     "progress",

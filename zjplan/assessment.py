@@ -325,32 +325,21 @@ def _qualitative_progress(s: pd.Series, ind: Indicator, as_of: int | None, raw_f
 
 
 def province_comparison(ind: Indicator, as_of: int | None, raw_folder=None) -> str | None:
-    """Zhejiang's rank among the provinces in the latest year of the province table.
+    """Zhejiang's rank among the provinces in the latest comparison year up to ``as_of``
+    (:func:`zjplan.provinces.compare` on the indicator's declared province series); rank 1
+    is the best in the indicator's direction. None where there is no such table."""
+    from . import provinces
 
-    The comparison uses the series the province table holds (energy use per unit of GDP,
-    the proxy that every province publishes); rank 1 is the best in the indicator's
-    direction.
-    """
-    raw = data.load_raw(raw_folder)
-    figs = raw.figures[raw.figures["region"] != data.NATIONAL]
-    candidates = [ind.series, *ind.proxies]
-    for key in candidates:
-        table = figs[figs["series"] == key]
-        if as_of is not None:
-            table = table[table["year"] <= as_of]
-        counts = table.groupby("year")["region"].nunique()
-        years = counts[counts > 1].index
-        if not len(years):
-            continue
-        year = int(max(years))
-        row = table[table["year"] == year].drop_duplicates("region").set_index("region")["value"]
-        ranks = (row * ind.sign).rank(ascending=False, method="min")
-        if data.HOME_REGION not in ranks.index:
-            continue
-        rank = int(ranks[data.HOME_REGION])
-        return (f"{year}: {raw.meta[key].name_zh} {row[data.HOME_REGION]:+.2f}%, "
-                f"rank {rank} of {len(row)} provinces (1 = best)")
-    return None
+    try:
+        table = provinces.compare(ind, as_of=as_of, raw_folder=raw_folder)
+    except data.DataError:
+        return None
+    home = table[table["home"]]
+    if home.empty:
+        return None
+    a, h = table.attrs, home.iloc[0]
+    return (f"{a['year']}: {a['label_zh']} {h['value']:+.2f}{a['unit']}, "
+            f"rank {h['rank']} of {len(table)} provinces (1 = best)")
 
 
 def progress(series: pd.Series, indicator: Indicator, as_of: int | None = None, raw_folder=None) -> Progress:

@@ -411,15 +411,19 @@ def load_raw(folder: str | Path | None = None) -> RawData:
 
 # --- Process -----------------------------------------------------------------------------
 
-def select_latest(figures: pd.DataFrame, region: str = HOME_REGION) -> pd.DataFrame:
-    """One figure per series and year of ``region``: revised over final over preliminary, then the latest published.
+def select_latest(figures: pd.DataFrame, region: str | None = HOME_REGION) -> pd.DataFrame:
+    """One figure per series and year of ``region`` (of every region where None): revised
+    over final over preliminary, then the latest published.
 
     Division rows (non-empty ``industry``) are parts of a table, not the series itself.
     """
-    figures = figures[(figures["region"] == region) & (figures["industry"] == "")]
+    figures = figures[figures["industry"] == ""]
+    if region is not None:
+        figures = figures[figures["region"] == region]
     ranked = figures.assign(_rank=figures["status"].map(STATUS_RANK))
-    ranked = ranked.sort_values(["series", "year", "_rank", "published", "source_id"])
-    return ranked.groupby(["series", "year"], as_index=False).tail(1).drop(columns="_rank").reset_index(drop=True)
+    ranked = ranked.sort_values(["series", "region", "year", "_rank", "published", "source_id"])
+    keys = ["series", "region", "year"]
+    return ranked.groupby(keys, as_index=False).tail(1).drop(columns="_rank").reset_index(drop=True)
 
 
 def _values(selected: pd.DataFrame, series: str) -> pd.Series:

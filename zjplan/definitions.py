@@ -29,6 +29,7 @@ Direction = Literal["higher", "lower"]
 PriceBasis = Literal["current", "constant_2019", "comparable", "ratio"]
 Deflator = Literal["ppi", "gdp_deflator"]
 DeflateAs = Literal["amount", "intensity", "none"]
+Role = Literal["indicator", "proxy", "context"]
 
 
 class DefinitionError(ValueError):
@@ -54,6 +55,36 @@ class Derivation:
     def formula(self) -> str:
         scale = "" if self.scale == 1 else f" × {self.scale:g}"
         return f"{self.numerator} / {self.denominator}{scale}"
+
+
+@dataclass(frozen=True)
+class ProvinceSeries:
+    """A series published for every province that an indicator is compared on.
+
+    ``role`` says what it is: the indicator itself, a labelled proxy for it, or context
+    (a related measure, never read as the indicator). With ``per``, the value is the
+    ratio of two published series, ``series / per * scale``, and is labelled derived.
+    """
+
+    series: str
+    role: Role
+    per: str | None = None
+    scale: float = 1.0
+    unit: str | None = None
+    label_zh: str = ""
+    label_en: str = ""
+
+    @property
+    def key(self) -> str:
+        """The series key, or ``num/den`` for a ratio (how a reader asks for it)."""
+        return self.series if self.per is None else f"{self.series}/{self.per}"
+
+    @property
+    def formula(self) -> str:
+        if self.per is None:
+            return self.series
+        scale = "" if self.scale == 1 else f" × {self.scale:g}"
+        return f"{self.series} / {self.per}{scale}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +114,9 @@ class Indicator:
     proxies: tuple[str, ...] = ()
     note_en: str = ""
     declared_bounds: tuple[float, float] | None = None  # the file's `bounds`, where a default does not fit
+    provinces: tuple[ProvinceSeries, ...] = ()
+    short_zh: str = ""
+    short_en: str = ""
 
     @property
     def sign(self) -> int:
@@ -114,6 +148,10 @@ class Indicator:
     def label(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
 
+    def short(self, lang: str = "zh") -> str:
+        """The name in a small chart (the full name where no short one is declared)."""
+        return (self.short_zh or self.name_zh) if lang == "zh" else (self.short_en or self.name_en)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -128,6 +166,7 @@ class Plan:
     price_note_en: str
     indicators: tuple[Indicator, ...] = field(default_factory=tuple)
     path: str = ""
+    peers: tuple[str, ...] = ()
 
     def get(self, ref: int | str) -> Indicator:
         """Look an indicator up by id (1..16, also "6") or by key."""
@@ -167,7 +206,8 @@ _REQUIRED = (
     "id", "key", "category", "name_zh", "name_en", "unit", "unit_en", "baseline",
     "target", "target_kind", "comparator", "direction", "price_basis", "deflate_as", "series",
 )
-_OPTIONAL = ("deflator", "derive", "proxies", "note_en", "bounds")
+_OPTIONAL = ("deflator", "derive", "proxies", "note_en", "bounds", "provinces", "short")
+_PROVINCE_FIELDS = {"series", "role", "per", "scale", "unit", "label_zh", "label_en"}
 _CHOICES = {
     "target_kind": get_args(TargetKind),
     "comparator": get_args(Comparator),
@@ -175,6 +215,7 @@ _CHOICES = {
     "price_basis": get_args(PriceBasis),
     "deflator": get_args(Deflator),
     "deflate_as": get_args(DeflateAs),
+    "role": get_args(Role),
 }
 
 
@@ -302,7 +343,71 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         proxies=tuple(proxies),
         note_en=str(raw.get("note_en", "")).strip(),
         declared_bounds=bounds,
+        provinces=_parse_provinces(raw.get("provinces"), raw["series"], derive, path, where),
+        **_parse_short(raw.get("short"), path, where),
     )
+
+
+def _parse_provinces(raw: Any, series: str, derive: Derivation | None, path: Path, where: str) -> tuple[ProvinceSeries, ...]:
+    """The ``provinces`` list of an indicator: the series it is compared on across provinces."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail(path, where, "field 'provinces' must be a list of {series, role, per, scale, unit}")
+    out = []
+    for n, entry in enumerate(raw, start=1):
+        at = f"{where}: provinces[{n}]"
+        if not isinstance(entry, dict) or not {"series", "role"} <= set(entry):
+            raise _fail(path, at, "needs at least 'series' and 'role'")
+        unknown = sorted(set(entry) - _PROVINCE_FIELDS)
+        if unknown:
+            raise _fail(path, at, f"unknown field(s): {', '.join(unknown)}")
+        for name in ("series", "per", "unit", "label_zh", "label_en"):
+            value = entry.get(name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise _fail(path, at, f"field '{name}' must be a non-empty string")
+        role = _choice(entry, "role", path, at)
+        scale = _number(entry.get("scale", 1), path, at, "scale", allow_none=False)
+        if scale <= 0:
+            raise _fail(path, at, f"field 'scale' must be positive, got {scale:g}")
+        per = entry.get("per")
+        if per is not None and entry.get("unit") is None:
+            raise _fail(path, at, "a ratio (field 'per') needs its 'unit'")
+        if per is None and "scale" in entry:
+            raise _fail(path, at, "field 'scale' applies to a ratio only (give 'per')")
+        # Only the indicator's own series, or its own derivation, may be called the indicator.
+        own = (entry["series"] == series and per is None) or (
+            derive is not None and (entry["series"], per, scale) == (derive.numerator, derive.denominator, derive.scale))
+        if role == "indicator" and not own:
+            raise _fail(path, at, f"role 'indicator' is only for the indicator's own series {series!r} "
+                                  "(or its derivation); call this one proxy or context")
+        out.append(ProvinceSeries(entry["series"], role, per, scale, entry.get("unit"),
+                                  entry.get("label_zh", ""), entry.get("label_en", "")))
+    keys = [p.key for p in out]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise _fail(path, where, f"field 'provinces' lists {dupes} more than once")
+    return tuple(out)
+
+
+def _parse_short(raw: Any, path: Path, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) != {"zh", "en"} or not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        raise _fail(path, where, "field 'short' must be {zh, en}, two non-empty names")
+    return {"short_zh": raw["zh"].strip(), "short_en": raw["en"].strip()}
+
+
+def _parse_peers(raw: Any, path: Path) -> tuple[str, ...]:
+    """The peer group: provinces (short names, as in the data's ``region`` column) read beside Zhejiang."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(p, str) and p.strip() for p in raw):
+        raise _fail(path, "peers", f"must be a list of province names, got {raw!r}")
+    dupes = sorted({p for p in raw if raw.count(p) > 1})
+    if dupes:
+        raise _fail(path, "peers", f"lists {dupes} more than once")
+    return tuple(p.strip() for p in raw)
 
 
 def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
@@ -311,8 +416,8 @@ def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
     Parameters
     ----------
     path : str or Path
-        A YAML file with ``plan``, ``categories`` and ``indicators`` sections, in the form
-        of ``zjplan/indicators.yml``.
+        A YAML file with ``plan``, ``categories`` and ``indicators`` sections (and
+        optionally ``peers``), in the form of ``zjplan/indicators.yml``.
 
     Returns
     -------
@@ -357,7 +462,7 @@ def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
             raise DefinitionError(f"{path}: duplicate indicator {attr}(s): {dupes}")
 
     meta = doc["plan"]
-    plan_fields = [f.name for f in fields(Plan) if f.name not in ("indicators", "path")]
+    plan_fields = [f.name for f in fields(Plan) if f.name not in ("indicators", "path", "peers")]
     missing = [name for name in plan_fields if name not in meta]
     if missing:
         raise _fail(path, "plan", f"missing field(s): {', '.join(missing)}")
@@ -370,7 +475,8 @@ def load_definitions(path: str | Path = DEFAULT_DEFINITIONS) -> Plan:
         values[name] = _year(values[name], path, "plan", name)
     if values["target_year"] <= values["base_year"]:
         raise _fail(path, "plan", f"field 'target_year' ({values['target_year']}) must be after base_year ({values['base_year']})")
-    return Plan(**values, indicators=tuple(sorted(indicators, key=lambda i: i.id)), path=str(path))
+    return Plan(**values, indicators=tuple(sorted(indicators, key=lambda i: i.id)), path=str(path),
+                peers=_parse_peers(doc.get("peers"), path))
 
 
 @lru_cache(maxsize=8)

@@ -304,7 +304,7 @@ def method_note(lang: str, coverage: str | None = None) -> str:
         f"<{s['at_risk']:.0%} 难以实现;公布后依据实际值判断已实现或未实现。定性目标(第12项)不计算概率。",
         "- **价格**:除第1项外,涉及价格的目标按2019年不变价计。现价的金额类指标除以工业生产者出厂价格指数(2019=100),"
         "强度类指标(分母为金额)乘以该指数;缺少浙江数据的年份使用全国数据并注明。备选平减指数为GDP隐含平减指数。",
-        "- **预测**:年度短序列的简单方法,区间与达标概率来自同一组模拟路径,按分省科技统计年鉴序列的样本外误差校准。",
+        "- **预测**:年度短序列的简单方法,区间与达标概率来自同一组模拟路径,按分省科技统计年鉴序列的样本外误差校准{coverage_zh}。",
     ]
     en = [
         f"- **Eurostat lens**: observed over required compound annual growth rate; ≥{e['significant']:.0%} significant progress, "
@@ -317,11 +317,11 @@ def method_note(lang: str, coverage: str | None = None) -> str:
         "producer price index (2019 = 100), intensities with an amount as denominator multiplied by it; years without Zhejiang's index use "
         "the national one and say so. The alternative deflator is the implied GDP deflator.",
         "- **Forecasts**: simple methods for short annual series; intervals and P(meet) come from the same simulated paths, "
-        "calibrated on out-of-sample errors of Chinese provincial series.",
+        "calibrated on out-of-sample errors of Chinese provincial series{coverage_en}.",
     ]
-    if coverage:
-        zh.append(f"- **区间校准**:{coverage}")
-        en.append(f"- **Interval calibration**: {coverage}")
+    # The calibration is said once, in the forecast line, with its benchmark coverage.
+    zh[-1] = zh[-1].format(coverage_zh=f":{coverage}" if coverage else "")
+    en[-1] = en[-1].format(coverage_en=f": {coverage}" if coverage else "")
     if lang == "zh":
         return "\n".join(zh)
     if lang == "en":

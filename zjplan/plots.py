@@ -29,7 +29,6 @@ import importlib.util
 import io
 import math
 import os
-import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -41,6 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .assessment import STATUS_LABELS
+from .data import HOME_REGION
 from .definitions import Indicator, plan as default_plan
 from .narrative import LANGS
 from .forecasting import Forecast
@@ -49,6 +49,9 @@ __all__ = [
     "STATUS_STYLE",
     "fan_chart",
     "figure_to_png_bytes",
+    "province_bars",
+    "province_multiples",
+    "rank_chart",
     "font_path",
     "save_png",
     "small_multiples",
@@ -218,7 +221,7 @@ def _target_label(ind: Indicator, lang: str, compact: bool = False) -> str:
     elif kind == "average_growth":
         zh = f"目标：年均增长{ind.target_text}{ind.unit}"
         en = f"target: average growth {sign}{value}{ind.unit_en}"
-        short_both = f"目标 target: 年均 average {sign}{value}{ind.unit_en}"
+        short_both = f"目标 target {sign}{value}{ind.unit_en}"  # the title says it is a growth rate
     else:
         zh, en = f"{ind.target_year}年目标 {ind.target_text}", f"{ind.target_year} target {sign}{value}"
         short_both = f"目标 target {sign}{value}"
@@ -227,23 +230,12 @@ def _target_label(ind: Indicator, lang: str, compact: bool = False) -> str:
     return {"zh": zh, "en": en, "both": f"{zh} / {en}"}[lang]
 
 
-def _wrap_cjk(text: str, width: int) -> str:
-    """Break text without spaces into lines of equal length, at most ``width`` characters."""
-    lines = max(1, math.ceil(len(text) / width))
-    step = math.ceil(len(text) / lines)
-    return "\n".join(text[i:i + step] for i in range(0, len(text), step))
-
-
 def _title(ind: Indicator, lang: str, compact: bool) -> str:
-    """Full names; in compact panels "N name", wrapped to the panel's width."""
+    """Full names; in compact panels "N short name", one line per language."""
     if not compact:
         return {"zh": ind.name_zh, "en": ind.name_en, "both": f"{ind.name_zh}\n{ind.name_en}"}[lang]
-    zh = _wrap_cjk(f"{ind.id} {ind.name_zh}", 12).split("\n")
-    en = textwrap.wrap(ind.name_en if lang == "both" else f"{ind.id} {ind.name_en}", 32)
-    # The last line shares its row with the status mark on the right, so keep it short.
-    if len(en[-1]) > 18:
-        en = en[:-1] + textwrap.wrap(en[-1], 18)
-    return "\n".join({"zh": zh, "en": en, "both": zh + en}[lang])
+    zh, en = f"{ind.id} {ind.short('zh')}", ind.short("en")
+    return {"zh": zh, "en": f"{ind.id} {en}", "both": f"{zh}\n{en}"}[lang]
 
 
 def _unit_label(ind: Indicator, lang: str, compact: bool = False) -> str:
@@ -332,10 +324,60 @@ def _target(ax, ind: Indicator, lang: str, compact: bool) -> None:
         return
     ax.axhline(ind.target_value, color=TARGET_COLOR, lw=1.2, ls="--", zorder=2,
                label=_text("target", lang), gid="target")
-    # Left end, above the line: the fan and the forecast point sit at the right end.
+    # Placed by _place_target_label once the limits are final.
     ax.annotate(_target_label(ind, lang, compact), xy=(0.02, ind.target_value), xycoords=("axes fraction", "data"),
                 xytext=(0, 2), textcoords="offset points", ha="left", va="bottom", fontsize=size,
                 color=TARGET_COLOR, bbox=box, zorder=3.5, gid="target_text")
+
+
+def _obstacles(ind: Indicator, history: pd.Series, fc: Forecast | None) -> list[tuple[float, float, float, float]]:
+    """What the target label must not cover, as data boxes (x0, x1, y0, y1): the points
+    (or growth bars), the base marker and the forecast with its interval."""
+    boxes = []
+    bars = ind.target_kind == "average_growth"
+    for year, value in history.items():
+        boxes.append((year - 0.3, year + 0.3, min(0.0, value), max(0.0, value)) if bars else (year, year, value, value))
+    if ind.baseline_value is not None:
+        boxes.append((ind.baseline_year, ind.baseline_year, ind.baseline_value, ind.baseline_value))
+    if fc is not None and fc.point is not None and math.isfinite(fc.point):
+        boxes.append((fc.to_year, fc.to_year, fc.lower, fc.upper))
+    return boxes
+
+
+def _place_target_label(ax, boxes: list[tuple[float, float, float, float]]) -> None:
+    """Move the target label to the first place, left to right, above then below the line,
+    where it covers no point, bar, base marker or forecast; else where it covers fewest.
+
+    Sizes are measured in axes fractions with the figure's renderer, and every marker is
+    padded by about its radius, so the check holds at the sizes the page prints.
+    """
+    label = next((t for t in ax.texts if t.get_gid() == "target_text" and hasattr(t, "xy")), None)
+    if label is None:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    extent = label.get_window_extent(renderer)
+    w, h = extent.width / frame.width, extent.height / frame.height
+    gap = 2.5 / frame.height * ax.figure.dpi / 72  # the 2-point offset from the line
+    pad_x, pad_y = 6 / frame.width * ax.figure.dpi / 72, 6 / frame.height * ax.figure.dpi / 72
+    to_axes = ax.transLimits.transform
+    line = to_axes((0, label.xy[1]))[1]
+    shapes = []
+    for x0, x1, y0, y1 in boxes:
+        (ax0, ay0), (ax1, ay1) = to_axes((x0, y0)), to_axes((x1, y1))
+        shapes.append((min(ax0, ax1) - pad_x, max(ax0, ax1) + pad_x, min(ay0, ay1) - pad_y, max(ay0, ay1) + pad_y))
+
+    def hits(x: float, above: bool) -> int:
+        y0 = line + gap if above else line - gap - h
+        inside = 0 <= y0 and y0 + h <= 1.02
+        covered = sum(not (x + w < s0 or s1 < x or y0 + h < t0 or t1 < y0) for s0, s1, t0, t1 in shapes)
+        return covered + (0 if inside else 100)
+
+    candidates = [(x, above) for x in (0.02, 0.3, 0.55, 1 - w) for above in (True, False)]
+    x, above = min(candidates, key=lambda c: (hits(*c), candidates.index(c)))
+    label.xy = (x, label.xy[1])
+    label.set_position((0, 2 if above else -2))
+    label.set_va("bottom" if above else "top")
 
 
 def _ceiling_zone(ax, ind: Indicator) -> None:
@@ -445,6 +487,7 @@ def fan_chart(ind: Indicator, history: pd.Series, fc: Forecast | None = None, *,
     _frame(ax, ind, history, lang, compact)
     if ind.target_kind == "ceiling":
         _ceiling_zone(ax, ind)
+    _place_target_label(ax, _obstacles(ind, history, fc if ind.is_quantitative else None))
     if not (history.index > ind.baseline_year).any():
         _no_data_note(ax, ind, lang, compact)
     return ax
@@ -456,8 +499,10 @@ def _status_corner(ax, status: str, prob: float | None) -> None:
     """The status symbol in the panel's top-right corner, with P(meet) where there is one."""
     style = STATUS_STYLE[status]
     text = style["symbol"] if prob is None or not math.isfinite(prob) else f"{style['symbol']} {prob:.0%}"
-    # Not bold: the shipped Noto file has the regular weight only.
-    ax.set_title(text, loc="right", fontsize=8.5, color=style["color"])
+    # Not bold: the shipped Noto file has the regular weight only. On the title's first
+    # row (the Chinese one), where the short name leaves room; the English row runs wider.
+    rows = ax.get_title(loc="left").count("\n")
+    ax.set_title(text + "\n" * rows, loc="right", fontsize=7.5, color=style["color"], linespacing=1.35)
 
 
 def _key_handles(statuses: list[str], level: float | None, lang: str) -> tuple[list, list[str]]:
@@ -524,6 +569,184 @@ def small_multiples(cards: pd.DataFrame, histories: dict, forecasts: dict, *, la
     handles, labels = _key_handles(present, levels[0] if levels else None, lang)
     fig.legend(handles, labels, loc="outside lower center", ncols=5 if lang != "both" else 3,
                fontsize=6.5, frameon=False, handlelength=1.6, columnspacing=1.2)
+    return fig
+
+
+# --- Among the provinces ------------------------------------------------------------------------
+
+PEER_COLOR = FAN_COLOR
+OTHER_COLOR = "#cfcfcf"
+
+
+def _clip(text: str, width: int) -> str:
+    """One line at most ``width`` columns wide, a CJK character counting two (it has no spaces to break at)."""
+    import unicodedata
+
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used > width:
+            return text[:i].rstrip(" ,:·—") + "…"
+    return text
+
+
+def _region_text(region: str, lang: str) -> str:
+    from .provinces import REGION_EN
+
+    return {"zh": region, "en": REGION_EN.get(region, region), "both": region}[lang]
+
+
+def province_bars(table: pd.DataFrame, *, ax=None, lang: str = "zh", compact: bool = False, title: str | None = None):
+    """One ``zjplan.compare`` table as ranked bars: Zhejiang dark, the peers mid blue, the rest grey.
+
+    The fills follow the small multiples: hatched bars are a proxy, hollow bars a ratio
+    derived from two published series. The national value, where published, is a dotted
+    line. Full size: horizontal bars, best at the top, every province named. Compact (the
+    brief): vertical bars, best on the left, only Zhejiang and the peers named, and
+    Zhejiang's rank in the top-right corner where the small multiples carry the status.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As returned by :func:`zjplan.compare` (its ``attrs`` give labels and the year).
+    ax : matplotlib.axes.Axes, optional
+    lang : {"zh", "en", "both"}
+    compact : bool
+    title : str, optional
+        Default: the series label with its role and year.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .provinces import ROLE_TEXT
+
+    _check_lang(lang)
+    use_cjk_font()
+    a = table.attrs
+    n = len(table)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, max(4.0, 0.19 * n + 1.2)), layout="constrained")
+    colors = [HISTORY_COLOR if h else PEER_COLOR if p else OTHER_COLOR for h, p in zip(table["home"], table["peer"])]
+    hatch = "////" if a["role"] == "proxy" else None
+    derived = table["derived"].to_numpy(dtype=bool)
+    faces = ["white" if d else c for d, c in zip(derived, colors)]
+    # The hatch takes the edge colour: light on a dark fill, dark on grey or white.
+    edges = [c if d else ("white" if c != OTHER_COLOR else "#6f6f6f") if hatch else c
+             for d, c in zip(derived, colors)]
+    pos = np.arange(n)
+    draw = ax.bar if compact else ax.barh
+    draw(pos, table["value"].to_numpy(), 0.72, color=faces, edgecolor=edges, linewidth=0.8, hatch=hatch,
+         zorder=2, gid="province_bars")
+    if a.get("national") is not None:
+        line = ax.axhline if compact else ax.axvline
+        line(a["national"], color=TARGET_COLOR, lw=0.9, ls=":", zorder=3, gid="national")
+    names = [_region_text(r, lang) for r in table["region"]]
+    size = 6 if compact else 7.5
+    if compact:
+        # Only Zhejiang and the peers are named: 31 names do not fit under a quarter page.
+        keep = (table["home"] | table["peer"]).to_numpy()
+        ax.set_xticks(pos[keep], [nm for nm, k in zip(names, keep) if k], rotation=90, fontsize=size)
+        ax.set_xlim(-0.7, n - 0.3)
+        for lbl, home in zip(ax.get_xticklabels(), table.loc[keep, "home"]):
+            lbl.set_color(HISTORY_COLOR if home else "#333333")
+        ax.tick_params(axis="y", labelsize=6, length=2, pad=1.5)
+        ax.tick_params(axis="x", length=0, pad=1.5)
+        ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+    else:
+        ax.set_yticks(pos, [f"{r} {nm}" for r, nm in zip(table["rank"], names)], fontsize=size)
+        ax.invert_yaxis()  # rank 1 at the top
+        ax.set_ylim(n - 0.4, -0.6)
+        ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+        for tick, home in zip(ax.get_yticklabels(), table["home"]):
+            if home:  # colour, not bold: the shipped Noto file has the regular weight only
+                tick.set_color(HISTORY_COLOR)
+    ax.axhline(0, color="#888888", lw=0.6) if compact else ax.axvline(0, color="#888888", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    unit = a.get("unit") or ""
+    (ax.set_ylabel if compact else ax.set_xlabel)(unit, fontsize=6.5 if compact else None)
+    role = {"zh": ROLE_TEXT[a["role"]][0], "en": ROLE_TEXT[a["role"]][1],
+            "both": f"{ROLE_TEXT[a['role']][0]} {ROLE_TEXT[a['role']][1]}"}[lang]
+    if title is None:
+        label = {"zh": a["label_zh"], "en": a["label_en"], "both": f"{a['label_zh']}\n{a['label_en']}"}[lang]
+        title = f"{label} ({role}, {a['year']})"
+    ax.set_title(title, loc="left", fontsize=7 if compact else 10, linespacing=1.15)
+    home = table[table["home"]]
+    if compact:
+        corner = f"{a['year']}: {int(home['rank'].iloc[0])}/{n}" if len(home) else f"{a['year']}: —"
+        ax.set_title(corner, loc="right", fontsize=8.5, color=HISTORY_COLOR)
+    return ax
+
+
+def rank_chart(history: pd.DataFrame, *, ax=None, lang: str = "zh"):
+    """Zhejiang's and the peers' rank by year (``zjplan.provinces.rank_history``); 1 at the top."""
+    _check_lang(lang)
+    use_cjk_font()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
+    for region, rows in history.groupby("region", sort=False):
+        rows = rows.sort_values("year")
+        is_home = region == HOME_REGION
+        ax.plot(rows["year"], rows["rank"], marker="o", ms=5 if is_home else 3.5, lw=1.8 if is_home else 1.0,
+                color=HISTORY_COLOR if is_home else PEER_COLOR, alpha=1 if is_home else 0.8, zorder=3 if is_home else 2,
+                gid=f"rank_{region}")
+        last = rows.iloc[-1]
+        ax.annotate(_region_text(region, lang), (last["year"], last["rank"]), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=7.5, color=HISTORY_COLOR if is_home else "#333333")
+    top = int(history["n"].max())
+    ax.set_ylim(top + 0.5, 0.5)
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    years = sorted(history["year"].unique())
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_xlim(years[0] - 0.5, years[-1] + 1)
+    ax.set_ylabel({"zh": "名次(1 = 最好)", "en": "rank (1 = best)", "both": "名次 rank (1 = best)"}[lang])
+    ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def province_multiples(tables: list[pd.DataFrame], *, lang: str = "zh", definitions=None):
+    """The brief's provinces page: one compact :func:`province_bars` per indicator, two columns.
+
+    Panels are titled "N name" like the small multiples; an indicator's table comes from
+    :func:`zjplan.compare`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_lang(lang)
+    use_cjk_font()
+    the_plan = default_plan(definitions)
+    ncols = 2
+    nrows = max(1, math.ceil(len(tables) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, min(10.0, 2.45 * nrows + 0.5)), layout="constrained",
+                             squeeze=False)
+    from .provinces import ROLE_TEXT
+
+    for ax, table in zip(axes.flat, tables):
+        a = table.attrs
+        ind = the_plan.get(a["indicator"]) if a.get("indicator") else None
+        role_zh, role_en = ROLE_TEXT[a["role"]]
+        prefix = f"{ind.id} " if ind else ""
+        # One line per language: the indicator, then what the provinces are ranked on.
+        zh = f"{prefix}{ind.name_zh} — {role_zh}:{a['label_zh']}" if ind else f"{role_zh}:{a['label_zh']}"
+        en = f"{ind.name_en} — {role_en}: {a['label_en']}" if ind else f"{role_en}: {a['label_en']}"
+        lines = {"zh": [zh], "en": [prefix + en], "both": [zh, en]}[lang]
+        province_bars(table, ax=ax, lang=lang, compact=True, title="\n".join(_clip(line, 54) for line in lines))
+    for ax in axes.flat[len(tables):]:
+        ax.remove()
+    handles = [Patch(facecolor=HISTORY_COLOR), Patch(facecolor=PEER_COLOR), Patch(facecolor=OTHER_COLOR),
+               Patch(facecolor="white", edgecolor=HISTORY_COLOR, hatch="////"),
+               Patch(facecolor="white", edgecolor=HISTORY_COLOR), Line2D([], [], color=TARGET_COLOR, ls=":", lw=0.9)]
+    words = [("浙江", "Zhejiang"), ("对比省份", "peers"), ("其他省份", "other provinces"), ("替代指标", "proxy"),
+             ("推算比值", "derived ratio"), ("全国", "national")]
+    labels = [{"zh": z, "en": e, "both": f"{z} {e}"}[lang] for z, e in words]
+    fig.legend(handles, labels, loc="outside lower center", ncols=6 if lang != "both" else 3, fontsize=6.5,
+               frameon=False, handlelength=1.6, columnspacing=1.2)
     return fig
 
 

@@ -117,6 +117,7 @@ def write_text(path: Path, text: str) -> Path:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: others could not read the page
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are read by others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -431,6 +432,9 @@ def build_reports(years: list[int], indicators=None, lang: str = "both", jobs: i
         pdf = summary.folder / f"brief_{summary.as_of}.pdf"
         if pdf.exists() and any(o.name == "scorecard" and o.ok for o in summary.outcomes):
             summary.pdf = pdf
+    from .archive import write_index
+
+    write_index(root)  # every report year on disk, this run's included
     return [summaries[y] for y in years]
 
 

@@ -1,0 +1,258 @@
+"""zjplan.compare: every province's value and rank, declared in the definitions file."""
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+import zjplan
+from zjplan import DataError, DefinitionError, data, provinces
+from zjplan.definitions import DEFAULT_DEFINITIONS, load_definitions
+
+HEADER = "region,series,year,value,unit,basis,status,source_id,quote,note\n"
+SOURCES = (
+    "source_id,title,publisher,url,published,accessed,note\n"
+    "table_a,省际表A,国家统计局,,2022-01-01,2026-01-01,fixture\n"
+    "table_b,省际表B,国家统计局,,2023-01-01,2026-01-01,fixture\n"
+    "zj_own,浙江公报,浙江省统计局,,2024-01-01,2026-01-01,fixture\n"
+)
+# 2020 energy intensity change by province, as in data/raw/energy_by_province.csv
+# (the 2020 NBS table: 30 provinces, Tibet missing).
+ENERGY_2020 = {
+    "上海": -6.64, "云南": 2.71, "内蒙古": 6.89, "北京": -9.18, "吉林": -1.57, "四川": -1.79, "天津": -3.07,
+    "宁夏": -0.16, "安徽": 2.03, "山东": -2.41, "山西": -2.88, "广东": -1.16, "广西": 1.05, "新疆": -0.70,
+    "江苏": -3.10, "江西": -2.27, "河北": -3.01, "河南": 0.76, "浙江": 6.34, "海南": -3.12, "湖北": -1.17,
+    "湖南": -1.98, "甘肃": -0.20, "福建": -1.83, "贵州": -2.45, "辽宁": 3.96, "重庆": -3.88, "陕西": -1.89,
+    "青海": -3.47, "黑龙江": -1.70,
+}
+# The same 30 provinces sorted by hand, lowest (best) change first.
+ENERGY_2020_ORDER = [
+    "北京", "上海", "重庆", "青海", "海南", "江苏", "天津", "河北", "山西", "贵州", "山东", "江西", "湖南", "陕西",
+    "福建", "四川", "黑龙江", "吉林", "湖北", "广东", "新疆", "甘肃", "宁夏", "河南", "广西", "安徽", "云南", "辽宁",
+    "浙江", "内蒙古",
+]
+REGIONS = sorted(provinces.REGION_EN)  # the 31 provincial regions
+
+
+def row(region, series, year, value, unit="%", basis="ratio", status="final", source="table_a"):
+    return f"{region},{series},{year},{value},{unit},{basis},{status},{source},,\n"
+
+
+@pytest.fixture
+def raw(tmp_path):
+    """A raw folder with the shipped series declarations and fixture province tables."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    shutil.copy(data.RAW_DIR / "series.meta.yml", folder / "series.meta.yml")
+    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
+
+    def write(name, rows):
+        (folder / name).write_text(HEADER + "".join(rows), encoding="utf-8")
+        return folder
+
+    return write
+
+
+@pytest.fixture
+def plan_file(tmp_path):
+    """The shipped definitions plus a proxy ratio for indicator 1 and context for indicator 10."""
+    doc = yaml.safe_load(DEFAULT_DEFINITIONS.read_text(encoding="utf-8"))
+    for ind in doc["indicators"]:
+        if ind["id"] == 1:
+            ind["provinces"] = [{"series": "industry_va", "per": "gdp", "scale": 100, "unit": "%", "role": "proxy"}]
+        if ind["id"] == 10:
+            ind["provinces"] = [{"series": "rd_intensity_gdp", "role": "context"}]
+    path = tmp_path / "plan.yml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def energy_rows(values=ENERGY_2020, year=2020, source="table_a"):
+    return [row(r, "energy_per_gdp_change", year, v, basis="comparable_growth", source=source) for r, v in values.items()]
+
+
+# --- Ranks ------------------------------------------------------------------------------------
+
+def test_indicator_12_ranks_match_hand_sorted_values_lower_is_better():
+    table = zjplan.compare(12)  # the shipped data
+    assert list(table["region"]) == ENERGY_2020_ORDER
+    assert list(table["rank"]) == list(range(1, 31))
+    assert len(table) == 30 and set(table["year"]) == {2020}
+    zj = table[table["home"]].iloc[0]
+    assert (zj["region"], zj["rank"], zj["value"]) == ("浙江", 29, 6.34)
+    assert set(table["role"]) == {"proxy"} and table.attrs["direction"] == "lower"
+    assert table.attrs["series"] == "energy_per_gdp_change" and table.attrs["indicator"] == 12
+
+
+def test_higher_is_better_reverses_the_order(raw):
+    folder = raw("p.csv", energy_rows())
+    table = zjplan.compare("energy_per_gdp_change", direction="higher", raw_folder=folder)
+    assert list(table["region"]) == ENERGY_2020_ORDER[::-1]
+    # a series no indicator declares is context, and higher is better unless told
+    folder = raw("q.csv", [r.replace("energy_per_gdp_change", "electricity_per_gdp_change") for r in energy_rows()])
+    table = zjplan.compare("electricity_per_gdp_change", raw_folder=folder)
+    assert list(table["region"]) == ENERGY_2020_ORDER[::-1] and set(table["role"]) == {"context"}
+
+
+def test_a_series_declared_for_an_indicator_keeps_its_direction_and_role(raw):
+    folder = raw("p.csv", energy_rows())
+    table = zjplan.compare("energy_per_gdp_change", raw_folder=folder)
+    assert table.attrs["indicator"] == 12 and table.attrs["direction"] == "lower"
+    assert table.iloc[0]["region"] == "北京" and set(table["role"]) == {"proxy"}
+
+
+def test_ties_share_the_better_rank_and_skip_the_next(raw):
+    values = {r: 1.0 for r in REGIONS}
+    values.update({"北京": 9.0, "上海": 7.5, "浙江": 7.5, "江苏": 3.0})
+    folder = raw("p.csv", [row(r, "rd_intensity_gdp", 2022, v) for r, v in values.items()])
+    table = zjplan.compare("rd_intensity_gdp", raw_folder=folder)
+    ranks = dict(zip(table["region"], table["rank"]))
+    assert (ranks["北京"], ranks["上海"], ranks["浙江"], ranks["江苏"]) == (1, 2, 2, 4)
+    assert set(table.loc[table["value"] == 1.0, "rank"]) == {5}  # 27 provinces tied after the first four
+    assert list(table["region"][:3]) == ["北京", "上海", "浙江"]  # ties by name
+
+
+def test_peer_flags_come_from_the_definitions_file(raw, plan_file):
+    folder = raw("p.csv", energy_rows())
+    table = zjplan.compare(12, raw_folder=folder, definitions=plan_file)
+    assert sorted(table.loc[table["peer"], "region"]) == sorted(["江苏", "广东", "山东", "上海"])
+    assert list(table.loc[table["home"], "region"]) == ["浙江"] and not table.loc[table["home"], "peer"].any()
+    doc = yaml.safe_load(plan_file.read_text(encoding="utf-8"))
+    doc["peers"] = ["北京", "天津"]
+    other = plan_file.with_name("other_peers.yml")  # plans are cached per path
+    other.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    table = zjplan.compare(12, raw_folder=folder, definitions=other)
+    assert sorted(table.loc[table["peer"], "region"]) == ["北京", "天津"]
+
+
+def test_default_year_is_the_latest_with_twenty_provinces(raw):
+    rows = [row(r, "rd_intensity_gdp", 2021, 1 + i / 10) for i, r in enumerate(REGIONS[:20])]
+    rows += [row(r, "rd_intensity_gdp", 2022, 2.0) for r in REGIONS[:19]]  # 19: not a national table
+    rows += [row(r, "rd_intensity_gdp", 2019, 1.5) for r in REGIONS]
+    folder = raw("p.csv", rows)
+    assert zjplan.compare("rd_intensity_gdp", raw_folder=folder)["year"].iloc[0] == 2021
+    assert len(zjplan.compare("rd_intensity_gdp", raw_folder=folder)) == 20
+    assert len(zjplan.compare("rd_intensity_gdp", 2022, raw_folder=folder)) == 19  # asked for: given
+    assert zjplan.compare("rd_intensity_gdp", as_of=2020, raw_folder=folder)["year"].iloc[0] == 2019
+
+
+def test_ratio_of_two_published_series_is_derived_and_excludes_the_nation(raw, plan_file):
+    rows = [row(r, "industry_va", 2023, 100 + i, unit="亿元", basis="current") for i, r in enumerate(REGIONS)]
+    rows += [row(r, "gdp", 2023, 400, unit="亿元", basis="current") for r in REGIONS]
+    rows += [row("全国", "industry_va", 2023, 399103, unit="亿元", basis="current"),
+             row("全国", "gdp", 2023, 1260582, unit="亿元", basis="current")]
+    folder = raw("p.csv", rows)
+    table = zjplan.compare(1, raw_folder=folder, definitions=plan_file)
+    assert len(table) == 31 and "全国" not in set(table["region"])
+    assert table["derived"].all() and set(table["role"]) == {"proxy"} and table.attrs["unit"] == "%"
+    last = REGIONS[-1]  # the largest numerator: 130 / 400 * 100
+    assert table.iloc[0]["region"] == last and table.iloc[0]["value"] == pytest.approx(32.5)
+    assert table.iloc[0]["source_ids"] == "table_a;table_a"
+    assert table.attrs["national"] == pytest.approx(399103 / 1260582 * 100)
+    assert zjplan.compare("industry_va/gdp", raw_folder=folder, definitions=plan_file).equals(table)
+
+
+def test_one_table_compares_like_with_like(raw):
+    """A province's own later figure does not replace the national table's value."""
+    rows = energy_rows() + [row("浙江", "energy_per_gdp_change", 2020, -1.0, basis="comparable_growth",
+                                status="revised", source="zj_own")]
+    rows += [row("西藏", "energy_per_gdp_change", 2020, 0.5, basis="comparable_growth", source="zj_own")]
+    folder = raw("p.csv", rows)
+    table = zjplan.compare(12, raw_folder=folder)
+    zj = table[table["home"]].iloc[0]
+    assert zj["value"] == 6.34 and zj["source_ids"] == "table_a"
+    # a province the table lacks is filled from its own figure
+    assert table.loc[table["region"] == "西藏", "source_ids"].iloc[0] == "zj_own" and len(table) == 31
+
+
+def test_rank_history_and_words_for_indicator_12():
+    hist = provinces.rank_history(12)
+    zj = hist[hist["region"] == "浙江"]
+    assert list(zj[["year", "rank", "n"]].itertuples(index=False, name=None)) == [(2020, 29, 30)]
+    assert set(hist["region"]) == {"浙江", "江苏", "广东", "山东", "上海"}
+    text = provinces.sentence(zjplan.compare(12), "both")
+    assert "浙江+6.34%,在30个省份中居第29位" in text and "rank 29 of 30 provinces" in text
+    assert "上海第2" in text and "Jiangsu 6" in text
+    reading = provinces.leading_reading(12, lang="both")
+    assert "2020年第29/30位" in reading and "浙江未处于领先" in reading
+    assert "does not lead" in reading and "no trend" in reading and "not the level" in reading
+
+
+def test_leading_reading_sees_a_trend_over_several_years(raw):
+    later = dict(ENERGY_2020, 浙江=-5.0)  # rank 3 of 30 in 2021 (after 北京 -9.18, 上海 -6.64)
+    folder = raw("p.csv", energy_rows() + energy_rows(later, year=2021))
+    hist = provinces.rank_history(12, raw_folder=folder)
+    assert list(hist.loc[hist["region"] == "浙江", "rank"]) == [29, 3]
+    reading = provinces.leading_reading(12, lang="en", raw_folder=folder)
+    assert "rose by 26" in reading and "leads in some years only" in reading
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+def test_unknown_reference_is_a_key_error():
+    with pytest.raises(KeyError, match="unknown indicator or series 'nonsense'"):
+        zjplan.compare("nonsense")
+    with pytest.raises(KeyError, match="unknown indicator or series 99"):
+        zjplan.compare(99)
+
+
+def test_no_provincial_data_is_a_data_error(raw, plan_file):
+    with pytest.raises(DataError, match=r"indicator 4 \(mfg_va_rate\): no provincial comparison declared"):
+        zjplan.compare(4)
+    folder = raw("p.csv", [row(r, "rd_intensity_gdp", 2022, 2.0) for r in REGIONS[:19]])
+    with pytest.raises(DataError, match="none of rd_intensity_gdp has a year with at least 20 provinces"):
+        zjplan.compare(10, raw_folder=folder, definitions=plan_file)
+    with pytest.raises(DataError, match="no provincial data for 12 up to 2019"):
+        zjplan.compare(12, as_of=2019)
+    with pytest.raises(DataError, match=r"no province has a value for 2018; years with data: \[2020\]"):
+        zjplan.compare(12, 2018)
+
+
+# --- Definitions ------------------------------------------------------------------------------
+
+def _with(tmp_path, change):
+    doc = yaml.safe_load(DEFAULT_DEFINITIONS.read_text(encoding="utf-8"))
+    change(doc)
+    path = tmp_path / "bad.yml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _set_provinces(entries, ind_id=1):
+    def change(doc):
+        next(i for i in doc["indicators"] if i["id"] == ind_id)["provinces"] = entries
+    return change
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([{"series": "gdp", "role": "indicator"}], r"provinces\[1\]: role 'indicator' is only for the indicator's own series"),
+    ([{"series": "gdp", "role": "peer"}], r"provinces\[1\]: field 'role' must be one of"),
+    ([{"series": "gdp", "per": "gdp", "role": "context"}], r"a ratio \(field 'per'\) needs its 'unit'"),
+    ([{"series": "gdp", "role": "context", "scale": 100}], "field 'scale' applies to a ratio only"),
+    ([{"series": "gdp", "role": "context", "colour": "red"}], r"unknown field\(s\): colour"),
+    ([{"series": "gdp", "role": "context"}, {"series": "gdp", "role": "proxy"}], r"lists \['gdp'\] more than once"),
+    ("gdp", "field 'provinces' must be a list"),
+])
+def test_bad_province_declarations_are_refused(tmp_path, entries, message):
+    with pytest.raises(DefinitionError, match=r"indicator 1 \(mfg_va_share_gdp\).*" + message):
+        load_definitions(_with(tmp_path, _set_provinces(entries)))
+
+
+def test_the_indicators_own_derivation_may_be_called_the_indicator(tmp_path):
+    entry = {"series": "mfg_va", "per": "gdp", "scale": 100, "unit": "%", "role": "indicator"}
+    ind = load_definitions(_with(tmp_path, _set_provinces([entry]))).get(1)
+    assert ind.provinces[0].key == "mfg_va/gdp" and ind.provinces[0].formula == "mfg_va / gdp × 100"
+
+
+def test_peers_are_validated(tmp_path):
+    with pytest.raises(DefinitionError, match=r"peers: lists \['江苏'\] more than once"):
+        load_definitions(_with(tmp_path, lambda d: d.update(peers=["江苏", "江苏"])))
+    with pytest.raises(DefinitionError, match="peers: must be a list of province names"):
+        load_definitions(_with(tmp_path, lambda d: d.update(peers="江苏")))
+    assert zjplan.plan().peers == ("江苏", "广东", "山东", "上海")
+
+
+def test_the_shipped_comparisons_are_declared_not_coded():
+    declared = {i.id: [(p.key, p.role) for p in i.provinces] for i in zjplan.plan().indicators if i.provinces}
+    assert declared[12] == [("industry_energy_per_va_change", "indicator"), ("energy_per_gdp_change", "proxy")]
