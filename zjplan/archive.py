@@ -6,14 +6,18 @@ the brief (``brief_<year>.pdf``), the scorecard page (``html/scorecard.html``) a
 indicator pages (``html/NN_<key>.html``), and counts the statuses of that year's
 scorecard (``scorecard.csv``, else the ``results/*.json`` files).
 
-The page is self-contained and offline: one inline stylesheet, no script, no font or
-image to fetch, links relative to the page. Every text taken from a file (names,
+The page is self-contained and offline: one inline stylesheet, no script, links
+relative to the page; the Chinese font is embedded as a ``data:`` URL, cut down to the
+characters the page uses (a few kB of the Noto Sans CJK SC that the charts use), so the
+page reads on a machine without a Chinese font and fetches nothing. Every text taken from a file (names,
 statuses) is escaped. The file is written atomically and readable by others (0644).
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import io
 import json
 import os
 import re
@@ -31,7 +35,7 @@ INDEX_NAME = "index.html"
 COUNTED = ("met", "missed", "on_track", "at_risk", "off_track", "insufficient_data", "qualitative")
 
 _CSS = """
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
+body { font-family: "zjplan CJK", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
        max-width: 60em; padding: 0 1em; color: #111; line-height: 1.5; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; border-bottom: 1px solid #999; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: 0.6em 0; } th, td { border-bottom: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
@@ -102,6 +106,25 @@ def _link(root: Path, path: Path | None, text: str) -> str:
     return f'<a href="{esc(_href(root, path))}">{esc(text)}</a>'
 
 
+def font_face(text: str) -> str:
+    """An ``@font-face`` rule holding the CJK font cut to the characters of ``text``."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .plots import font_path
+
+    options = subset.Options()
+    options.layout_features, options.hinting, options.notdef_outline = [], False, True
+    font = TTFont(str(font_path()), lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'@font-face {{ font-family: "zjplan CJK"; src: url(data:font/otf;base64,{data}) format("opentype"); }}'
+
+
 def index_html(root: Path, years: list[ReportYear], title: str) -> str:
     """The page: a table of the years with their counts, then each year's links."""
     head = "".join(f"<th>{esc(STATUS_LABELS[s][0])}<br>{esc(STATUS_LABELS[s][1])}</th>" for s in COUNTED)
@@ -120,9 +143,10 @@ def index_html(root: Path, years: list[ReportYear], title: str) -> str:
     body = ("<p>无报告 · no reports yet</p>" if not years else
             f"<table><thead><tr><th>年份<br>Year</th><th>简报<br>Brief</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{''.join(sections)}")
+    body = f"<h1>{esc(title)}</h1><p>各年报告 · Every report year</p>\n{body}"
     return ('<!DOCTYPE html>\n<html lang="zh">\n<head><meta charset="utf-8">'
-            f"<title>{esc(title)}</title><style>{_CSS}</style></head>\n<body>\n"
-            f"<h1>{esc(title)}</h1><p>各年报告 · Every report year</p>\n{body}\n</body>\n</html>\n")
+            f"<title>{esc(title)}</title><style>{font_face(title + body)}{_CSS}</style></head>\n<body>\n"
+            f"{body}\n</body>\n</html>\n")
 
 
 def write_index(root: str | Path, definitions=None) -> Path:

@@ -368,7 +368,7 @@ def leading_reading(ref, *, as_of: int | None = None, lang: str = "both", raw_fo
     zh_role, en_role = ROLE_TEXT[a["role"]]
     zh = [f"「领先」的读法:在有数据的省份中排名前三分之一(排名 ≤ ⌈n/3⌉),所用数据为{a['label_zh']}({zh_role})。"]
     en = [f"Reading of 「领先」 (leading): a rank within the best third of the provinces with a value (rank ≤ ⌈n/3⌉), "
-          f"on {a['label_en']} ({en_role})."]
+          f"on {a['label_en'][:1].lower() + a['label_en'][1:]} ({en_role})."]
     if a["role"] != "indicator":
         zh.append("这不是规划指标本身,只是各省都公布的最接近的数据。")
         en.append("It is not the plan's own measure, only the nearest one published for every province.")
