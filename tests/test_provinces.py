@@ -85,6 +85,50 @@ def test_indicator_12_ranks_match_hand_sorted_values_lower_is_better():
     assert table.attrs["series"] == "energy_per_gdp_change" and table.attrs["indicator"] == 12
 
 
+# 中国科技统计年鉴, 2023, as in data/raw/st_yearbook_provinces.csv: high-tech industry revenue
+# (亿元) and valid invention patents (件), every province, sorted by hand, largest first.
+HITECH_REVENUE_2023_ORDER = [
+    "广东", "江苏", "浙江", "四川", "山东", "福建", "上海", "河南", "北京", "江西", "重庆", "湖北", "安徽", "湖南",
+    "陕西", "天津", "河北", "辽宁", "云南", "山西", "广西", "贵州", "内蒙古", "黑龙江", "吉林", "青海", "宁夏", "甘肃",
+    "海南", "新疆", "西藏",
+]
+PATENTS_2023_ORDER = [
+    "广东", "北京", "江苏", "浙江", "上海", "山东", "安徽", "湖北", "四川", "湖南", "陕西", "福建", "河南", "辽宁",
+    "河北", "重庆", "天津", "黑龙江", "江西", "广西", "吉林", "山西", "云南", "贵州", "甘肃", "内蒙古", "新疆", "海南",
+    "宁夏", "青海", "西藏",
+]
+
+
+def test_shipped_context_levels_match_hand_sorted_values():
+    revenue = zjplan.compare(6)
+    assert list(revenue["region"]) == HITECH_REVENUE_2023_ORDER and list(revenue["rank"]) == list(range(1, 32))
+    assert revenue.attrs["year"] == 2023 and set(revenue["role"]) == {"context"} and not revenue["derived"].any()
+    assert revenue.loc[revenue["home"], "value"].iloc[0] == 15358
+    patents = zjplan.compare(11)
+    assert list(patents["region"]) == PATENTS_2023_ORDER and patents.attrs["series"] == "valid_invention_patents"
+
+
+def test_shipped_context_ratios_match_hand_computed_values():
+    margin = zjplan.compare(3)  # high-tech profit / revenue × 100, 2023
+    assert len(margin) == 31 and margin["derived"].all() and margin.attrs["unit"] == "%"
+    zj = margin[margin["home"]].iloc[0]
+    assert zj["value"] == pytest.approx(1183 / 15358 * 100)
+    # the provinces with a higher margin than Zhejiang's 7.70 %, sorted by hand
+    above = ["西藏", "吉林", "新疆", "海南", "云南", "河北", "陕西", "青海", "福建", "辽宁", "贵州", "甘肃", "广东"]
+    assert list(margin["region"][:13]) == above and zj["rank"] == 14
+    assert dict(zip(margin["region"], margin["rank"]))["江苏"] == 20  # 2265 / 36553 = 6.20 %
+    rd = zjplan.compare(10)  # high-tech R&D (万元) / revenue (亿元) × 0.01 = per cent, 2023
+    zj = rd[rd["home"]].iloc[0]
+    assert zj["value"] == pytest.approx(5143593 / 15358 / 100) and zj["rank"] == 12
+    assert list(rd["region"][:3]) == ["湖北", "甘肃", "上海"]
+    assert rd.loc[rd["region"] == "上海", "value"].iloc[0] == pytest.approx(3295519 / 8594 / 100)
+
+
+def test_at_least_five_indicators_compare_thirty_provinces():
+    counts = {i.id: len(provinces.comparisons(i.id)[0]) for i in zjplan.plan().indicators if provinces.comparisons(i.id)}
+    assert 12 in counts and len(counts) >= 5 and min(counts.values()) >= 30
+
+
 def test_higher_is_better_reverses_the_order(raw):
     folder = raw("p.csv", energy_rows())
     table = zjplan.compare("energy_per_gdp_change", direction="higher", raw_folder=folder)

@@ -120,7 +120,7 @@ def _one_table_first(figures: pd.DataFrame) -> pd.DataFrame:
 
 
 def _series_values(raw: data.RawData, key: str) -> pd.DataFrame:
-    figs = raw.figures[raw.figures["series"] == key]
+    figs = raw.figures[(raw.figures["series"] == key) & (raw.figures["industry"] == "")]  # not division rows
     if figs.empty:
         return pd.DataFrame(columns=["region", "year", "value", "source_ids", "basis"])
     chosen = _one_table_first(figs)
