@@ -288,3 +288,115 @@ def test_png_is_byte_for_byte_reproducible(tmp_path, fc6):
     assert plots.figure_to_png_bytes(fig) == plots.figure_to_png_bytes(fig) == data
     assert b"Software" not in data and b"matplotlib" not in data
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.png", "b.png", "sub"]  # no temp files left
+
+
+# --- Readability of the brief's page 2 (issue 13) ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def brief_page():
+    """Page 2 of the 2024 brief as the batch draws it: real scorecard, forecasts, both languages."""
+    from zjplan import report
+
+    ctx = report.scorecard_context(2024, lang="both")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=GLYPH_MISSING)
+        fig = plots.small_multiples(ctx.card, ctx.histories, ctx.forecasts, lang="both", panels=ctx.panels)
+        fig.canvas.draw()
+    yield ctx, fig
+    plt.close(fig)
+
+
+def rendered(fig):
+    """The renderer of a drawn figure (the autouse fixture closes pyplot's figures between tests)."""
+    renderer = plots._renderer(fig)
+    fig.draw(renderer)
+    return renderer
+
+
+def _boxes_overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_titles_take_one_line_per_language_and_clear_the_status_mark(brief_page):
+    _, fig = brief_page
+    renderer = rendered(fig)
+    for n, ax in enumerate(fig.get_axes(), start=1):
+        zh, en = ax.get_title("left").split("\n")  # exactly two lines: Chinese, then English
+        assert zh.startswith(f"{n} ") and zh == f"{n} {PLAN.get(n).short('zh')}" and en == PLAN.get(n).short("en")
+        # The mark sits on the Chinese row (its second row is empty): that row's text must end before it.
+        assert ax.get_title("right").count("\n") == 1 and ax.get_title("right").endswith("\n")
+        mark = ax.get_title("right").strip()
+        width = lambda text, artist: renderer.get_text_width_height_descent(text, artist.get_fontproperties(), ismath=False)[0]
+        zh_end = ax._left_title.get_window_extent(renderer).x0 + width(zh, ax._left_title)
+        mark_start = ax._right_title.get_window_extent(renderer).x1 - width(mark, ax._right_title)
+        assert zh_end + 2 < mark_start, n
+
+
+def test_target_label_covers_no_point_base_or_forecast(brief_page):
+    ctx, fig = brief_page
+    renderer = rendered(fig)
+    for n, ax in enumerate(fig.get_axes(), start=1):
+        ind = PLAN.get(n)
+        label = [t for t in by_gid(ax, "target_text") if hasattr(t, "xy")]
+        if not label:
+            continue
+        box = label[0].get_window_extent(renderer)
+        points = [(ind.baseline_year, ind.baseline_value)] if ind.baseline_value is not None else []
+        if ind.target_kind != "average_growth":
+            points += list(ctx.histories[n].items())
+        fc = ctx.forecasts[n]
+        if fc is not None:
+            points.append((fc.to_year, fc.point))
+        for x, y in points:
+            px, py = ax.transData.transform((x, y))
+            assert not (box.x0 - 2 <= px <= box.x1 + 2 and box.y0 - 2 <= py <= box.y1 + 2), (n, x, y)
+
+
+def test_indicator_1_target_label_is_off_the_base_marker(brief_page):
+    _, fig = brief_page
+    ax = fig.get_axes()[0]
+    renderer = rendered(fig)
+    (label,) = [t for t in by_gid(ax, "target_text") if hasattr(t, "xy")]
+    (base,) = by_gid(ax, "base")
+    px, py = ax.transData.transform((base.get_xdata()[0], base.get_ydata()[0]))
+    box = label.get_window_extent(renderer)
+    radius = base.get_markersize() * fig.dpi / 72
+    assert px + radius < box.x0 or py + radius < box.y0 or py - radius > box.y1
+
+
+def test_status_mark_overlaps_no_bar(brief_page):
+    _, fig = brief_page
+    renderer = rendered(fig)
+    ax = fig.get_axes()[1]  # indicator 2: yearly growth as bars
+    bars = [p for p in ax.patches if p.get_gid() and p.get_gid().startswith("history_")]
+    assert bars
+    mark = ax._right_title.get_window_extent(renderer)
+    assert not any(_boxes_overlap(mark, bar.get_window_extent(renderer)) for bar in bars)
+    assert mark.y0 >= ax.get_window_extent(renderer).y1 - 1  # above the plotting area
+
+
+# --- Among the provinces ------------------------------------------------------------------------------
+
+def test_province_bars_mark_zhejiang_and_the_peers():
+    table = zjplan.compare(12)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    draw(plots.province_bars(table, ax=ax, lang="both"))
+    bars = ax.patches[: len(table)]
+    colours = [matplotlib.colors.to_hex(b.get_facecolor()) for b in bars]
+    assert colours[28] == plots.HISTORY_COLOR.lower()  # 浙江, rank 29
+    assert colours[1] == plots.PEER_COLOR.lower() and colours[0] == plots.OTHER_COLOR  # 上海 peer, 北京 not
+    assert all(b.get_hatch() == "////" for b in bars)  # a proxy
+    assert [t.get_text() for t in ax.get_yticklabels()][28] == "29 浙江"
+
+
+def test_province_page_names_only_zhejiang_and_peers_and_gives_the_rank():
+    tables = [zjplan.compare(i) for i in (12, 6, 3)]
+    fig = plots.province_multiples(tables, lang="both")
+    fig.canvas.draw()
+    first = fig.get_axes()[0]
+    assert sorted(t.get_text() for t in first.get_xticklabels()) == sorted(["上海", "江苏", "山东", "广东", "浙江"])
+    assert first.get_title("right") == "2020: 29/30"
+    zh, en = first.get_title("left").split("\n")
+    assert zh.startswith("12 单位工业增加值能耗 — 替代指标") and en.startswith("Energy per unit of industrial VA — proxy")
+    third = fig.get_axes()[2]  # a derived ratio: hollow bars
+    assert all(matplotlib.colors.to_hex(b.get_facecolor()) == "#ffffff" for b in third.patches[:31])

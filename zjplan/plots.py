@@ -330,6 +330,15 @@ def _target(ax, ind: Indicator, lang: str, compact: bool) -> None:
                 color=TARGET_COLOR, bbox=box, zorder=3.5, gid="target_text")
 
 
+def _renderer(fig):
+    """The figure's renderer (a figure made outside pyplot gets an Agg canvas for it)."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
+
+
 def _obstacles(ind: Indicator, history: pd.Series, fc: Forecast | None) -> list[tuple[float, float, float, float]]:
     """What the target label must not cover, as data boxes (x0, x1, y0, y1): the points
     (or growth bars), the base marker and the forecast with its interval."""
@@ -354,7 +363,7 @@ def _place_target_label(ax, boxes: list[tuple[float, float, float, float]]) -> N
     label = next((t for t in ax.texts if t.get_gid() == "target_text" and hasattr(t, "xy")), None)
     if label is None:
         return
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = _renderer(ax.figure)
     frame = ax.get_window_extent(renderer)
     extent = label.get_window_extent(renderer)
     w, h = extent.width / frame.width, extent.height / frame.height
@@ -632,11 +641,12 @@ def province_bars(table: pd.DataFrame, *, ax=None, lang: str = "zh", compact: bo
     derived = table["derived"].to_numpy(dtype=bool)
     faces = ["white" if d else c for d, c in zip(derived, colors)]
     # The hatch takes the edge colour: light on a dark fill, dark on grey or white.
-    edges = [c if d else ("white" if c != OTHER_COLOR else "#6f6f6f") if hatch else c
-             for d, c in zip(derived, colors)]
+    edges = [("#8f8f8f" if c == OTHER_COLOR else c) if d else ("white" if c != OTHER_COLOR else "#6f6f6f") if hatch
+             else c for d, c in zip(derived, colors)]
+    widths = [1.4 if d and c != OTHER_COLOR else 0.8 for d, c in zip(derived, colors)]  # hollow: a firm outline
     pos = np.arange(n)
     draw = ax.bar if compact else ax.barh
-    draw(pos, table["value"].to_numpy(), 0.72, color=faces, edgecolor=edges, linewidth=0.8, hatch=hatch,
+    draw(pos, table["value"].to_numpy(), 0.72, color=faces, edgecolor=edges, linewidth=widths, hatch=hatch,
          zorder=2, gid="province_bars")
     if a.get("national") is not None:
         line = ax.axhline if compact else ax.axvline
@@ -733,10 +743,12 @@ def province_multiples(tables: list[pd.DataFrame], *, lang: str = "zh", definiti
         role_zh, role_en = ROLE_TEXT[a["role"]]
         prefix = f"{ind.id} " if ind else ""
         # One line per language: the indicator, then what the provinces are ranked on.
-        zh = f"{prefix}{ind.name_zh} — {role_zh}:{a['label_zh']}" if ind else f"{role_zh}:{a['label_zh']}"
-        en = f"{ind.name_en} — {role_en}: {a['label_en']}" if ind else f"{role_en}: {a['label_en']}"
+        zh = f"{prefix}{ind.short('zh')} — {role_zh}:{a['label_zh']}" if ind else f"{role_zh}:{a['label_zh']}"
+        en = f"{ind.short('en')} — {role_en}: {a['label_en']}" if ind else f"{role_en}: {a['label_en']}"
         lines = {"zh": [zh], "en": [prefix + en], "both": [zh, en]}[lang]
-        province_bars(table, ax=ax, lang=lang, compact=True, title="\n".join(_clip(line, 54) for line in lines))
+        widths = {"zh": [54], "en": [66], "both": [54, 66]}[lang]  # columns; a CJK character takes two
+        province_bars(table, ax=ax, lang=lang, compact=True,
+                      title="\n".join(_clip(line, w) for line, w in zip(lines, widths)))
     for ax in axes.flat[len(tables):]:
         ax.remove()
     handles = [Patch(facecolor=HISTORY_COLOR), Patch(facecolor=PEER_COLOR), Patch(facecolor=OTHER_COLOR),
