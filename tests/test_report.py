@@ -64,11 +64,22 @@ def test_html_is_self_contained(batch):
         assert 'src="http' not in text and 'href="http' not in text.split("<body>")[0]
 
 
-def test_every_page_carries_its_chart(batch):
-    # one chart per page: the fan chart, or the brief's small multiples
+def test_every_page_carries_its_charts(batch):
+    # the fan chart, plus the provinces' bars where there is provincial data (12, not 15);
+    # the brief: the small multiples and the provinces page
     _, folder = batch
+    charts = {"scorecard": 2, "12_industry_energy_intensity": 2, "15_va_per_mu": 1}
     for path in (folder / "html").glob("*.html"):
-        assert path.read_text(encoding="utf-8").count('src="data:image/png') == 1, path
+        assert path.read_text(encoding="utf-8").count('src="data:image/png') == charts[path.stem], path
+
+
+def test_batch_rebuilds_the_archive_page(batch):
+    _, folder = batch
+    page = folder.parent / "index.html"
+    text = page.read_text(encoding="utf-8")
+    assert f'href="{YEAR}/brief_{YEAR}.pdf"' in text and f'href="{YEAR}/html/12_industry_energy_intensity.html"' in text
+    assert oct(page.stat().st_mode & 0o777) == "0o644"
+    assert oct((folder / "html" / "scorecard.html").stat().st_mode & 0o777) == "0o644"  # readable by others
 
 
 def test_plain_papermill_cli(tmp_path):
@@ -92,9 +103,10 @@ def test_pdf_brief_has_chinese_text(batch):
     _, folder = batch
     text = subprocess.run(["pdftotext", "-layout", str(folder / f"brief_{YEAR}.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
-    for name in ("规模以上工业亩均增加值", "单位工业增加值能耗", "制造业增加值占GDP比重", f"数据截至 {YEAR} 年"):
-        assert name in text.replace("\n", ""), name
-    assert "Key indicators brief" in text
+    for name in ("规模以上工业亩均增加值", "单位工业增加值能耗", "制造业增加值占GDP比重", f"数据截至 {YEAR} 年",
+                 "浙江在全国", "在30个省份中居第29位", "「领先」的读法", "按此读法,浙江未处于领先"):
+        assert name.replace(" ", "") in text.replace("\n", "").replace(" ", ""), name
+    assert "Key indicators brief" in text and "Zhejiang among the provinces" in text
 
 
 def test_rerun_gives_identical_results(batch, tmp_path):

@@ -92,16 +92,22 @@ def _targets(ref, the_plan: Plan, raw: data.RawData, direction: str | None) -> l
                    f"or a series key declared in series.meta.yml")
 
 
+def _name(key: str, raw: data.RawData, lang: str) -> str:
+    meta = raw.meta.get(key)
+    if meta is None:
+        return key
+    return meta.name_zh if lang == "zh" else meta.name_en
+
+
 def _label(entry: ProvinceSeries, raw: data.RawData, lang: str) -> str:
+    """The declared label, else the series' name (a ratio: numerator / denominator × scale)."""
     given = entry.label_zh if lang == "zh" else entry.label_en
     if given:
         return given
-    name = (lambda key: raw.meta[key].name_zh if lang == "zh" else raw.meta[key].name_en) if entry.series in raw.meta \
-        else (lambda key: key)
     if entry.per is None:
-        return name(entry.series)
+        return _name(entry.series, raw, lang)
     scale = "" if entry.scale == 1 else f" × {entry.scale:g}"
-    return f"{name(entry.series)} / {name(entry.per)}{scale}"
+    return f"{_name(entry.series, raw, lang)} / {_name(entry.per, raw, lang)}{scale}"
 
 
 # --- Province values ------------------------------------------------------------------------
@@ -295,10 +301,9 @@ def rank_history(ref, *, as_of: int | None = None, series: str | None = None, ra
         for 浙江 and the peer group, over the years with at least :data:`MIN_PROVINCES`
         provinces.
     """
-    first = compare(ref, as_of=as_of, series=series, raw_folder=raw_folder, definitions=definitions)
     the_plan = default_plan(definitions)
     raw = data.load_raw(raw_folder)
-    target, values, years = _choose(_targets(ref, the_plan, raw, None), raw, first.attrs["series"], as_of, ref, the_plan)
+    target, values, years = _choose(_targets(ref, the_plan, raw, None), raw, series, as_of, ref, the_plan)
     frames = []
     for year in years:
         table = _ranked(target, values, year, raw, the_plan)
