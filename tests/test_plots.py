@@ -400,3 +400,17 @@ def test_province_page_names_only_zhejiang_and_peers_and_gives_the_rank():
     assert zh.startswith("12 单位工业增加值能耗 — 替代指标") and en.startswith("Energy per unit of industrial VA — proxy")
     third = fig.get_axes()[2]  # a derived ratio: hollow bars
     assert all(matplotlib.colors.to_hex(b.get_facecolor()) == "#ffffff" for b in third.patches[:31])
+
+
+def test_rank_chart_puts_rank_one_on_top_and_keeps_end_labels_apart():
+    from zjplan import provinces
+
+    history = provinces.rank_history(6)  # high-tech revenue: 广东, 江苏, 浙江 ranks 1-3 in 2023
+    ax = draw(plots.rank_chart(history, lang="zh"))
+    low, high = ax.get_ylim()
+    assert low > high and high < 1 <= low  # inverted: 1 at the top
+    labels = {t.get_text(): t.xyann[1] for t in ax.texts}
+    assert set(labels) == {"浙江", "江苏", "广东", "山东", "上海"}
+    ys = sorted(labels.values())
+    assert min(b - a for a, b in zip(ys, ys[1:])) >= 0.05 * history["n"].max() - 1e-9
+    assert ax.get_title("left").startswith("名次变化:高技术产业营业收入")

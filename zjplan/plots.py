@@ -696,22 +696,32 @@ def rank_chart(history: pd.DataFrame, *, ax=None, lang: str = "zh"):
     use_cjk_font()
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
+    top = int(history["n"].max())
+    ends = []
     for region, rows in history.groupby("region", sort=False):
         rows = rows.sort_values("year")
         is_home = region == HOME_REGION
         ax.plot(rows["year"], rows["rank"], marker="o", ms=5 if is_home else 3.5, lw=1.8 if is_home else 1.0,
                 color=HISTORY_COLOR if is_home else PEER_COLOR, alpha=1 if is_home else 0.8, zorder=3 if is_home else 2,
                 gid=f"rank_{region}")
-        last = rows.iloc[-1]
-        ax.annotate(_region_text(region, lang), (last["year"], last["rank"]), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=7.5, color=HISTORY_COLOR if is_home else "#333333")
-    top = int(history["n"].max())
+        ends.append((float(rows["rank"].iloc[-1]), region, int(rows["year"].iloc[-1])))
+    gap, last = top * 0.05, -math.inf  # end labels stacked so that equal or close ranks stay legible
+    for rank_, region, year in sorted(ends):
+        y = max(rank_, last + gap)
+        last = y
+        ax.annotate(_region_text(region, lang), (year, rank_), xytext=(year + 0.25, y), textcoords="data",
+                    va="center", fontsize=7.5, color=HISTORY_COLOR if region == HOME_REGION else "#333333")
     ax.set_ylim(top + 0.5, 0.5)
     ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     years = sorted(history["year"].unique())
-    ax.set_xticks(years, [str(y) for y in years])
-    ax.set_xlim(years[0] - 0.5, years[-1] + 1)
+    ax.set_xticks(years, [str(y) for y in years], fontsize=7.5 if len(years) > 8 else None)
+    ax.set_xlim(years[0] - 0.5, years[-1] + 1.2)
     ax.set_ylabel({"zh": "名次(1 = 最好)", "en": "rank (1 = best)", "both": "名次 rank (1 = best)"}[lang])
+    a = history.attrs
+    if a:
+        title = {"zh": f"名次变化:{a['label_zh']}", "en": f"Rank over time: {a['label_en']}",
+                 "both": f"名次变化:{a['label_zh']}\nRank over time: {a['label_en']}"}[lang]
+        ax.set_title(title, loc="left", fontsize=10)
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -309,7 +309,9 @@ def rank_history(ref, *, as_of: int | None = None, series: str | None = None, ra
         table = _ranked(target, values, year, raw, the_plan)
         keep = table[table["home"] | table["peer"]]
         frames.append(keep[["year", "region", "value", "rank"]].assign(n=len(table)))
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs = {k: table.attrs[k] for k in ("indicator", "series", "role", "direction", "label_zh", "label_en")}
+    return out
 
 
 # --- Words -------------------------------------------------------------------------------------
