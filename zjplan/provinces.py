@@ -52,6 +52,10 @@ REGION_EN = {
     "新疆": "Xinjiang",
 }
 
+#: Units as an English sentence writes them (a unit not listed is written as it is).
+UNIT_EN = {"亿元": " (100 million yuan)", "万元": " (10,000 yuan)", "件": " patents", "家": " firms",
+           "件/百亿元": " per 10 billion yuan"}
+
 ROLE_TEXT = {"indicator": ("指标本身", "the indicator"), "proxy": ("替代指标", "proxy"),
              "context": ("参考", "context")}
 
@@ -345,9 +349,10 @@ def sentence(table: pd.DataFrame, lang: str = "both") -> str:
     else:
         h = home.iloc[0]
         value = f"{_num(h['value'], signed)}{unit}"
+        value_en = f"{_num(h['value'], signed)}{UNIT_EN.get(unit, unit)}"
         zh = (f"{year}年{a['label_zh']}({zh_role}):浙江{value},在{n}个省份中居第{h['rank']}位"
               f"(1为最好,{better[0]})" + (f";{peers_zh}" if peers_zh else "") + "。")
-        en = (f"{year}, {a['label_en']} ({en_role}): Zhejiang {value}, rank {h['rank']} of {n} provinces "
+        en = (f"{year}, {a['label_en']} ({en_role}): Zhejiang {value_en}, rank {h['rank']} of {n} provinces "
               f"(1 = best, {better[1]})" + (f"; peers: {peers_en}" if peers_en else "") + ".")
     return say(zh, en, lang) if lang != "both" else f"{zh}\n\n{en}"
 
