@@ -300,3 +300,18 @@ def test_peers_are_validated(tmp_path):
 def test_the_shipped_comparisons_are_declared_not_coded():
     declared = {i.id: [(p.key, p.role) for p in i.provinces] for i in zjplan.plan().indicators if i.provinces}
     assert declared[12] == [("industry_energy_per_va_change", "indicator"), ("energy_per_gdp_change", "proxy")]
+
+
+def test_each_declared_series_is_its_own_comparison(raw):
+    """Indicator 11 declares patents per GDP, then the plain count: two tables, not one twice."""
+    rows = [row(r, "valid_invention_patents", 2023, 1000 + 10 * i, unit="件", basis="count") for i, r in enumerate(REGIONS)]
+    rows += [row(r, "gdp", 2023, 2000, unit="亿元", basis="current") for r in REGIONS]
+    folder = raw("p.csv", rows)
+    tables = provinces.comparisons(11, raw_folder=folder)
+    assert [t.attrs["series"] for t in tables] == ["valid_invention_patents/gdp", "valid_invention_patents"]
+    per_gdp, count = tables
+    assert per_gdp["derived"].all() and not count["derived"].any()
+    zj = per_gdp[per_gdp["home"]].iloc[0]
+    assert zj["value"] == pytest.approx((1000 + 10 * REGIONS.index("浙江")) / 2000 * 100)
+    assert per_gdp.attrs["unit"] == "件/百亿元" and count.attrs["unit"] == "件"
+    assert list(per_gdp["region"]) == list(count["region"])  # one GDP for all: the same order

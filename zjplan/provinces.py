@@ -54,7 +54,7 @@ REGION_EN = {
 
 #: Units as an English sentence writes them (a unit not listed is written as it is).
 UNIT_EN = {"亿元": " (100 million yuan)", "万元": " (10,000 yuan)", "件": " patents", "家": " firms",
-           "件/百亿元": " per 10 billion yuan"}
+           "件/百亿元": " per 10 billion yuan", "上年=100": " (previous year = 100)"}
 
 ROLE_TEXT = {"indicator": ("指标本身", "the indicator"), "proxy": ("替代指标", "proxy"),
              "context": ("参考", "context")}
@@ -213,8 +213,9 @@ def _choose(targets: list[Target], raw: data.RawData, series: str | None, as_of:
         ind = ref if isinstance(ref, Indicator) else the_plan.get(ref)
         raise DataError(f"indicator {ind.id} ({ind.key}): no provincial comparison declared "
                         f"(field 'provinces' in {the_plan.path})")
-    if series is not None:
-        targets = [t for t in targets if series in (t.entry.key, t.entry.series)]
+    if series is not None:  # a key ("num/den" for a ratio) first, else a plain series name
+        targets = ([t for t in targets if t.entry.key == series]
+                   or [t for t in targets if t.entry.series == series and t.entry.per is None])
         if not targets:
             raise KeyError(f"series {series!r} is not declared for {ref!r}")
     tried = []
@@ -348,7 +349,7 @@ def sentence(table: pd.DataFrame, lang: str = "both") -> str:
         en = f"{year}, {a['label_en']} ({en_role}): {n} provinces have a value; Zhejiang has none."
     else:
         h = home.iloc[0]
-        value = f"{_num(h['value'], signed)}{unit}"
+        value = f"{_num(h['value'], signed)}{f'({unit})' if '=' in unit else unit}"  # an index base in brackets
         value_en = f"{_num(h['value'], signed)}{UNIT_EN.get(unit, unit)}"
         zh = (f"{year}年{a['label_zh']}({zh_role}):浙江{value},在{n}个省份中居第{h['rank']}位"
               f"(1为最好,{better[0]})" + (f";{peers_zh}" if peers_zh else "") + "。")
