@@ -315,3 +315,20 @@ def test_each_declared_series_is_its_own_comparison(raw):
     assert zj["value"] == pytest.approx((1000 + 10 * REGIONS.index("浙江")) / 2000 * 100)
     assert per_gdp.attrs["unit"] == "件/百亿元" and count.attrs["unit"] == "件"
     assert list(per_gdp["region"]) == list(count["region"])  # one GDP for all: the same order
+
+
+def test_the_brief_table_gives_zhejiangs_rank_and_the_peers():
+    table = provinces.standing_table([zjplan.compare(12), zjplan.compare(6)], lang="en")
+    assert list(table.columns) == ["Indicator", "Compared on", "Year", "Zhejiang", "Rank", "Peers' ranks"]
+    first, second = table.to_dict("records")
+    assert first["Indicator"] == "12 Energy per unit of industrial VA" and first["Rank"] == "29/30"
+    assert first["Zhejiang"] == "+6.34 %" and first["Year"] == 2020
+    assert first["Peers' ranks"] == "Shanghai 2, Jiangsu 6, Shandong 11, Guangdong 20"
+    assert second["Rank"] == "3/31" and second["Compared on"].endswith("(context)")
+
+
+def test_brief_section_is_one_escaped_page_with_the_reading():
+    html = provinces.brief_section(2024, "both")
+    assert html.startswith('<h2 style="page-break-before: always">浙江在全国 / Zhejiang among the provinces</h2>')
+    assert html.count('src="data:image/png;base64,') == 1 and "<script" not in html
+    assert "R&amp;D" in html and "「领先」的读法" in html and "29/30" in html

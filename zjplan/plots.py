@@ -645,9 +645,15 @@ def province_bars(table: pd.DataFrame, *, ax=None, lang: str = "zh", compact: bo
              else c for d, c in zip(derived, colors)]
     widths = [1.4 if d and c != OTHER_COLOR else 0.8 for d, c in zip(derived, colors)]  # hollow: a firm outline
     pos = np.arange(n)
-    draw = ax.bar if compact else ax.barh
-    draw(pos, table["value"].to_numpy(), 0.72, color=faces, edgecolor=edges, linewidth=widths, hatch=hatch,
-         zorder=2, gid="province_bars")
+    # An index (previous year = 100) is read against 100, not 0: bars start there.
+    origin = 100.0 if "=100" in (a.get("unit") or "").replace(" ", "") else 0.0
+    values = table["value"].to_numpy(dtype=float) - origin
+    if compact:
+        ax.bar(pos, values, 0.72, bottom=origin, color=faces, edgecolor=edges, linewidth=widths, hatch=hatch,
+               zorder=2, gid="province_bars")
+    else:
+        ax.barh(pos, values, 0.72, left=origin, color=faces, edgecolor=edges, linewidth=widths, hatch=hatch,
+                zorder=2, gid="province_bars")
     if a.get("national") is not None:
         line = ax.axhline if compact else ax.axvline
         line(a["national"], color=TARGET_COLOR, lw=0.9, ls=":", zorder=3, gid="national")
@@ -671,7 +677,7 @@ def province_bars(table: pd.DataFrame, *, ax=None, lang: str = "zh", compact: bo
         for tick, home in zip(ax.get_yticklabels(), table["home"]):
             if home:  # colour, not bold: the shipped Noto file has the regular weight only
                 tick.set_color(HISTORY_COLOR)
-    ax.axhline(0, color="#888888", lw=0.6) if compact else ax.axvline(0, color="#888888", lw=0.6)
+    ax.axhline(origin, color="#888888", lw=0.6) if compact else ax.axvline(origin, color="#888888", lw=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -743,7 +749,8 @@ def province_multiples(tables: list[pd.DataFrame], *, lang: str = "zh", definiti
     the_plan = default_plan(definitions)
     ncols = 2
     nrows = max(1, math.ceil(len(tables) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, min(10.0, 2.45 * nrows + 0.5)), layout="constrained",
+    # Rows of 1.55 in: with its heading, a table and a note the page stays one A4 page.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, min(7.5, 1.55 * nrows + 0.5)), layout="constrained",
                              squeeze=False)
     from .provinces import ROLE_TEXT
 
@@ -756,7 +763,7 @@ def province_multiples(tables: list[pd.DataFrame], *, lang: str = "zh", definiti
         zh = f"{prefix}{ind.short('zh')} — {role_zh}:{a['label_zh']}" if ind else f"{role_zh}:{a['label_zh']}"
         en = f"{ind.short('en')} — {role_en}: {a['label_en']}" if ind else f"{role_en}: {a['label_en']}"
         lines = {"zh": [zh], "en": [prefix + en], "both": [zh, en]}[lang]
-        widths = {"zh": [54], "en": [66], "both": [54, 66]}[lang]  # columns; a CJK character takes two
+        widths = {"zh": [54], "en": [60], "both": [54, 60]}[lang]  # columns; a CJK character takes two
         province_bars(table, ax=ax, lang=lang, compact=True,
                       title="\n".join(_clip(line, w) for line, w in zip(lines, widths)))
     for ax in axes.flat[len(tables):]:

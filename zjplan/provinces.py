@@ -424,9 +424,34 @@ def leading_reading(ref, *, as_of: int | None = None, lang: str = "both", raw_fo
     return say(zh_text, en_text, lang) if lang != "both" else f"{zh_text}\n\n{en_text}"
 
 
+def standing_table(tables: list[pd.DataFrame], lang: str = "both", definitions=None) -> pd.DataFrame:
+    """One row per ``compare`` table: what is ranked, the year, Zhejiang's value and rank, the peers' ranks."""
+    from .narrative import say
+
+    the_plan = default_plan(definitions)
+    rows = []
+    for t in tables:
+        a, home = t.attrs, t[t["home"]]
+        ind = the_plan.get(a["indicator"]) if a.get("indicator") else None
+        zh_role, en_role = ROLE_TEXT[a["role"]]
+        peers = t[t["peer"]]
+        rows.append({
+            say("指标", "Indicator", lang): f"{ind.id} {say(ind.short('zh'), ind.short('en'), lang)}" if ind else "",
+            say("比较所用数据", "Compared on", lang): say(f"{a['label_zh']}({zh_role})", f"{a['label_en']} ({en_role})", lang),
+            say("年份", "Year", lang): a["year"],
+            say("浙江", "Zhejiang", lang): f"{_num(home['value'].iloc[0], _signed(t))} {a['unit']}" if len(home) else "—",
+            say("名次", "Rank", lang): f"{home['rank'].iloc[0]}/{len(t)}" if len(home) else "—",
+            say("对比省份名次", "Peers' ranks", lang): (", " if lang == "en" else " ").join(
+                f"{REGION_EN.get(r.region, r.region)} {r.rank}" if lang == "en" else f"{r.region}{r.rank}"
+                for r in peers.itertuples()),
+        })
+    return pd.DataFrame(rows)
+
+
 def brief_section(as_of: int, lang: str = "both", raw_folder=None, definitions=None) -> str:
     """The brief's page 「浙江在全国 · Zhejiang among the provinces」 as HTML: one compact
-    chart per indicator with provincial data, a sentence each, and the reading of 「领先」."""
+    chart per indicator with provincial data, a table of Zhejiang's ranks, and the reading
+    of 「领先」 for a qualitative target."""
     import base64
 
     import matplotlib.pyplot as plt
@@ -451,12 +476,10 @@ def brief_section(as_of: int, lang: str = "both", raw_folder=None, definitions=N
     plt.close(fig)
     peers = "、".join(the_plan.peers)
     peers_en = ", ".join(REGION_EN.get(p, p) for p in the_plan.peers)
-    intro = say(f"每幅图为一个指标在各省的排名(左为最好),深色为浙江,中蓝为对比省份({peers});"
-                "斜线为替代指标,空心为由两项公布数推算的比值;右上角为浙江的名次。",
-                f"Each chart ranks the provinces on one indicator (best on the left): dark is Zhejiang, mid blue the peers "
-                f"({peers_en}); hatched bars are proxies, hollow bars ratios derived from two published series; the corner "
-                "gives Zhejiang's rank.", lang)
-    items = "".join(f"<li>{esc(sentence(t, lang)).replace(chr(10) * 2, '<br>')}</li>" for t in tables)
-    notes = "".join(f"<p>{esc(r).replace(chr(10) * 2, '<br>')}</p>" for r in readings)
+    intro = say(f"各省排名,左为最好;深色为浙江,中蓝为对比省份({peers});斜线为替代指标,空心为两项公布数之比;右上角为浙江的名次。",
+                f"Provinces ranked, best on the left: Zhejiang dark, peers mid blue ({peers_en}); hatched: proxy; "
+                "hollow: a ratio of two published series; corner: Zhejiang's rank.", lang)
+    table = standing_table(tables, lang, definitions).to_html(index=False, escape=True, classes="compact")
+    notes = "".join(f'<p class="footnote">{esc(r).replace(chr(10) * 2, "<br>")}</p>' for r in readings)
     return (f"{head}<p>{esc(intro)}</p><img alt=\"{esc(say('浙江在全国', 'Zhejiang among the provinces', lang))}\" "
-            f"src=\"data:image/png;base64,{png}\"><ul>{items}</ul>{notes}")
+            f"src=\"data:image/png;base64,{png}\">{table}{notes}")
