@@ -104,7 +104,7 @@ def test_shipped_context_levels_match_hand_sorted_values():
     assert list(revenue["region"]) == HITECH_REVENUE_2023_ORDER and list(revenue["rank"]) == list(range(1, 32))
     assert revenue.attrs["year"] == 2023 and set(revenue["role"]) == {"context"} and not revenue["derived"].any()
     assert revenue.loc[revenue["home"], "value"].iloc[0] == 15358
-    patents = zjplan.compare(11)
+    patents = zjplan.compare(11, series="valid_invention_patents")  # the plain count, declared second
     assert list(patents["region"]) == PATENTS_2023_ORDER and patents.attrs["series"] == "valid_invention_patents"
 
 
@@ -127,6 +127,7 @@ def test_shipped_context_ratios_match_hand_computed_values():
 def test_at_least_five_indicators_compare_thirty_provinces():
     counts = {i.id: len(provinces.comparisons(i.id)[0]) for i in zjplan.plan().indicators if provinces.comparisons(i.id)}
     assert 12 in counts and len(counts) >= 5 and min(counts.values()) >= 30
+    assert set(counts) == {1, 2, 3, 6, 10, 11, 12}
 
 
 def test_higher_is_better_reverses_the_order(raw):
@@ -332,3 +333,37 @@ def test_brief_section_is_one_escaped_page_with_the_reading():
     assert html.startswith('<h2 style="page-break-before: always">浙江在全国 / Zhejiang among the provinces</h2>')
     assert html.count('src="data:image/png;base64,') == 1 and "<script" not in html
     assert "R&amp;D" in html and "「领先」的读法" in html and "29/30" in html
+
+
+# --- The statistics portal's province exports (data/raw/nbs_provinces.csv) ---------------------------
+
+def test_indicator_1_proxy_industry_share_of_gdp_2024_by_hand():
+    table = zjplan.compare(1)
+    assert table.attrs["year"] == 2024 and len(table) == 31 and set(table["role"]) == {"proxy"}
+    # 工业增加值 / GDP × 100, 2024, sorted by hand: 山西 9732.3 / 25353.5 = 38.39 %, 内蒙古 9952.9 / 26337.0
+    # = 37.79 %, 宁夏 2042.4 / 5520.2 = 37.00 %, 江苏 49299.5 / 136696.9 = 36.06 %; last 海南 925.1 / 7972.7.
+    assert list(table["region"][:4]) == ["山西", "内蒙古", "宁夏", "江苏"]
+    assert list(table["region"][-3:]) == ["西藏", "北京", "海南"]
+    zj = table[table["home"]].iloc[0]
+    assert zj["value"] == pytest.approx(30077.9 / 90007.0 * 100) and zj["rank"] == 8  # the portal's GDP, not the bulletin's 90131
+    above = {"山西", "内蒙古", "宁夏", "江苏", "青海", "陕西", "广东"}  # 1352.7/3965.5, 12069.0/35437.1, 47682.6/141488.9
+    assert set(table.loc[table["rank"] < 8, "region"]) == above
+
+
+def test_indicator_2_context_gdp_index_2024_with_real_ties():
+    table = zjplan.compare(2)
+    ranks = dict(zip(table["region"], table["rank"]))
+    assert table.attrs["year"] == 2024 and len(table) == 31 and set(table["role"]) == {"context"}
+    # 106.5 西藏, 106.1 新疆, then 105.8 three times, 105.7 江苏, 105.6 four times, 105.5 宁夏 and 浙江
+    assert (ranks["西藏"], ranks["新疆"]) == (1, 2)
+    assert ranks["内蒙古"] == ranks["安徽"] == ranks["甘肃"] == 3 and ranks["江苏"] == 6
+    assert ranks["四川"] == ranks["山东"] == ranks["湖北"] == ranks["重庆"] == 7
+    assert ranks["宁夏"] == ranks["浙江"] == 11 and ranks["河北"] == 13 and ranks["山西"] == 31
+
+
+def test_indicator_11_patents_per_gdp_2023_by_hand():
+    table = zjplan.compare(11)
+    assert table.attrs["series"] == "valid_invention_patents/gdp" and table.attrs["year"] == 2023 and len(table) == 31
+    zj = table[table["home"]].iloc[0]
+    assert zj["value"] == pytest.approx(364913 / 85619.6 * 100)  # the portal's 2023 GDP, revised after the census
+    assert list(table["region"][:5]) == ["北京", "广东", "上海", "浙江", "江苏"] and zj["rank"] == 4
