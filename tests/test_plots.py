@@ -337,13 +337,15 @@ def test_target_label_covers_no_point_base_or_forecast(brief_page):
     renderer = rendered(fig)
     for n, ax in enumerate(fig.get_axes(), start=1):
         ind = PLAN.get(n)
-        label = [t for t in by_gid(ax, "target_text") if hasattr(t, "xy")]
+        label = by_gid(ax, "target_text")  # on the target line, or a qualitative target's words
         if not label:
             continue
         box = label[0].get_window_extent(renderer)
         points = [(ind.baseline_year, ind.baseline_value)] if ind.baseline_value is not None else []
         if ind.target_kind != "average_growth":
-            points += list(ctx.histories[n].items())
+            history = list(ctx.histories[n].items())
+            points += history + [(x0 + (x1 - x0) * k / 10, y0 + (y1 - y0) * k / 10)  # and the line between them
+                                 for (x0, y0), (x1, y1) in zip(history, history[1:]) for k in range(1, 10)]
         fc = ctx.forecasts[n]
         if fc is not None:
             points.append((fc.to_year, fc.point))

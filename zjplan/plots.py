@@ -340,12 +340,18 @@ def _renderer(fig):
 
 
 def _obstacles(ind: Indicator, history: pd.Series, fc: Forecast | None) -> list[tuple[float, float, float, float]]:
-    """What the target label must not cover, as data boxes (x0, x1, y0, y1): the points
-    (or growth bars), the base marker and the forecast with its interval."""
+    """What the target label must not cover, as data boxes (x0, x1, y0, y1): the points and
+    the line between them (or the growth bars), the base marker and the forecast with its
+    interval."""
     boxes = []
-    bars = ind.target_kind == "average_growth"
-    for year, value in history.items():
-        boxes.append((year - 0.3, year + 0.3, min(0.0, value), max(0.0, value)) if bars else (year, year, value, value))
+    if ind.target_kind == "average_growth":
+        boxes += [(year - 0.3, year + 0.3, min(0.0, value), max(0.0, value)) for year, value in history.items()]
+    else:
+        points = list(history.items())
+        boxes += [(year, year, value, value) for year, value in points]
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):  # the line: a few points along each segment
+            boxes += [(x0 + (x1 - x0) * k / 8, x0 + (x1 - x0) * k / 8, y0 + (y1 - y0) * k / 8, y0 + (y1 - y0) * k / 8)
+                      for k in range(1, 8)]
     if ind.baseline_value is not None:
         boxes.append((ind.baseline_year, ind.baseline_year, ind.baseline_value, ind.baseline_value))
     if fc is not None and fc.point is not None and math.isfinite(fc.point):
@@ -354,13 +360,14 @@ def _obstacles(ind: Indicator, history: pd.Series, fc: Forecast | None) -> list[
 
 
 def _place_target_label(ax, boxes: list[tuple[float, float, float, float]]) -> None:
-    """Move the target label to the first place, left to right, above then below the line,
-    where it covers no point, bar, base marker or forecast; else where it covers fewest.
+    """Move the target label where it covers no point, line, bar, base marker or forecast
+    (else where it covers fewest): along the target line, left to right, above then below
+    it; a qualitative target's words (no line) to the first free corner.
 
     Sizes are measured in axes fractions with the figure's renderer, and every marker is
     padded by about its radius, so the check holds at the sizes the page prints.
     """
-    label = next((t for t in ax.texts if t.get_gid() == "target_text" and hasattr(t, "xy")), None)
+    label = next((t for t in ax.texts if t.get_gid() == "target_text"), None)
     if label is None:
         return
     renderer = _renderer(ax.figure)
@@ -370,20 +377,27 @@ def _place_target_label(ax, boxes: list[tuple[float, float, float, float]]) -> N
     gap = 2.5 / frame.height * ax.figure.dpi / 72  # the 2-point offset from the line
     pad_x, pad_y = 6 / frame.width * ax.figure.dpi / 72, 6 / frame.height * ax.figure.dpi / 72
     to_axes = ax.transLimits.transform
-    line = to_axes((0, label.xy[1]))[1]
     shapes = []
     for x0, x1, y0, y1 in boxes:
         (ax0, ay0), (ax1, ay1) = to_axes((x0, y0)), to_axes((x1, y1))
         shapes.append((min(ax0, ax1) - pad_x, max(ax0, ax1) + pad_x, min(ay0, ay1) - pad_y, max(ay0, ay1) + pad_y))
 
-    def hits(x: float, above: bool) -> int:
-        y0 = line + gap if above else line - gap - h
+    def hits(x: float, y0: float) -> int:
         inside = 0 <= y0 and y0 + h <= 1.02
         covered = sum(not (x + w < s0 or s1 < x or y0 + h < t0 or t1 < y0) for s0, s1, t0, t1 in shapes)
         return covered + (0 if inside else 100)
 
-    candidates = [(x, above) for x in (0.02, 0.3, 0.55, 1 - w) for above in (True, False)]
-    x, above = min(candidates, key=lambda c: (hits(*c), candidates.index(c)))
+    if not hasattr(label, "xy"):  # qualitative: words in a corner, (x, y) of the box's lower left
+        corners = [(0.02, 0.97 - h), (0.98 - w, 0.97 - h), (0.02, 0.03), (0.98 - w, 0.03)]
+        x, y = min(corners, key=lambda c: (hits(*c), corners.index(c)))
+        label.set_position((x, y))
+        label.set_ha("left")
+        label.set_va("bottom")
+        return
+    line = to_axes((0, label.xy[1]))[1]
+    xs = [0.02, *np.linspace(0.1, max(0.1, 0.98 - w), 6)]  # left first, then across to the right end
+    candidates = [(x, above) for x in xs for above in (True, False)]
+    x, above = min(candidates, key=lambda c: (hits(c[0], line + gap if c[1] else line - gap - h), candidates.index(c)))
     label.xy = (x, label.xy[1])
     label.set_position((0, 2 if above else -2))
     label.set_va("bottom" if above else "top")
