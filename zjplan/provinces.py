@@ -416,12 +416,34 @@ def leading_reading(ref, *, as_of: int | None = None, lang: str = "both", raw_fo
     else:
         zh.append("按此读法,浙江仅在部分年份领先。")
         en.append("On this reading Zhejiang leads in some years only.")
+    own_zh, own_en = _own_trend(ref, as_of, raw_folder, definitions)
+    zh.append(own_zh)
+    en.append(own_en)
     if last.attrs["change"]:
         zh.append("所比较的是比上年的变化而非水平:变化排名靠后不等于水平不领先,判断水平需要各省同口径的水平数据。")
         en.append("What is ranked is the change on the previous year, not the level: a low rank on the change does not "
                   "say the level is not leading; the level needs every province's level on one basis.")
     zh_text, en_text = "".join(t for t in zh if t), " ".join(t for t in en if t)
     return say(zh_text, en_text, lang) if lang != "both" else f"{zh_text}\n\n{en_text}"
+
+
+def _own_trend(ref, as_of, raw_folder, definitions) -> tuple[str, str]:
+    """Zhejiang's own figures for the indicator since its base, by series (the trend beside the rank)."""
+    ind = ref if isinstance(ref, Indicator) else default_plan(definitions).get(ref)
+    p = data.panel(as_of=as_of, raw_folder=raw_folder, definitions=definitions)
+    rows = p[(p["indicator_id"] == ind.id) & p["value"].notna() & (p["year"] > ind.baseline_year)].sort_values("year")
+    if rows.empty:
+        return "浙江本身在基期后没有数据。", "Zhejiang's own series has no figure after the base year."
+    raw = data.load_raw(raw_folder)
+    parts_zh, parts_en = [], []
+    for series, group in rows.groupby("series", sort=False):
+        values = [f"{int(r.year)} {r.value:+.2f}" if r.basis in CHANGE_BASES else f"{int(r.year)} {r.value:.2f}"
+                  for r in group.itertuples()]
+        name_en = _name(series, raw, "en")
+        parts_zh.append(f"{_name(series, raw, 'zh')} " + "、".join(values))
+        parts_en.append(f"{name_en[:1].lower() + name_en[1:]} " + ", ".join(values))
+    return ("浙江本身:" + ";".join(parts_zh) + f"({ind.unit})。",
+            "Zhejiang's own figures: " + "; ".join(parts_en) + f" ({ind.unit_en}).")
 
 
 def standing_table(tables: list[pd.DataFrame], lang: str = "both", definitions=None) -> pd.DataFrame:
