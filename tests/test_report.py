@@ -208,3 +208,14 @@ def test_calibration_coverage_names_the_default_calibration(monkeypatch):
         "80% intervals covered 79.5% of held-out Chinese provincial test values")
     monkeypatch.setattr(forecasting, "_load_calibration", lambda: {"coverage": 0.7922})
     assert report.calibration_coverage() == "80% intervals covered 79.2% of held-out M3 yearly test values"
+
+
+def test_method_note_names_the_interval_calibration_once_per_language():
+    coverage = report.calibration_coverage()
+    assert coverage  # the shipped calibration records its benchmark coverage
+    from zjplan import narrative
+
+    note = narrative.method_note("both", coverage)
+    assert note.count(coverage) == 2  # once in Chinese, once in English
+    assert note.count("区间") == 1 and note.lower().count("calibrat") == 1
+    assert "区间校准" not in note and "Interval calibration" not in note
