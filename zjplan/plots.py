@@ -763,8 +763,8 @@ def province_multiples(tables: list[pd.DataFrame], *, lang: str = "zh", definiti
     the_plan = default_plan(definitions)
     ncols = 2
     nrows = max(1, math.ceil(len(tables) / ncols))
-    # Rows of 1.55 in: with its heading, a table and a note the page stays one A4 page.
-    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, min(7.5, 1.55 * nrows + 0.5)), layout="constrained",
+    # Rows of 1.45 in: with its heading, a table and a note the page stays one A4 page.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8.27, min(7.5, 1.45 * nrows + 0.45)), layout="constrained",
                              squeeze=False)
     from .provinces import ROLE_TEXT
 
