@@ -89,7 +89,11 @@ def test_counts_come_from_each_years_scorecard(reports):
 
 
 def test_text_is_escaped_offline_and_readable_by_others(reports):
-    page = archive.write_index(reports)
+    old = os.umask(0o022)  # the usual umask: others may read (a stricter one is honoured, see test_defects)
+    try:
+        page = archive.write_index(reports)
+    finally:
+        os.umask(old)
     text = page.read_text(encoding="utf-8")
     assert "<script" not in text.lower() and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 份额" in text
     assert "://" not in text  # no http(s), ftp or file URL: every link is relative

@@ -9,8 +9,9 @@ scorecard (``scorecard.csv``, else the ``results/*.json`` files).
 The page is self-contained and offline: one inline stylesheet, no script, links
 relative to the page; the Chinese font is embedded as a ``data:`` URL, cut down to the
 characters the page uses (a few kB of the Noto Sans CJK SC that the charts use), so the
-page reads on a machine without a Chinese font and fetches nothing. Every text taken from a file (names,
-statuses) is escaped. The file is written atomically and readable by others (0644).
+page reads on a machine without a Chinese font and fetches nothing. Every text taken
+from a file (names, statuses) is escaped. The file is written atomically, readable by
+others as the umask allows (0644 under the usual 022).
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ import base64
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -29,6 +28,7 @@ from urllib.parse import quote
 from .assessment import STATUS_LABELS
 from .definitions import plan as default_plan
 from .narrative import esc
+from .report import write_text
 
 INDEX_NAME = "index.html"
 #: The statuses counted per year, in the order a reader scans them.
@@ -150,7 +150,7 @@ def index_html(root: Path, years: list[ReportYear], title: str) -> str:
 
 
 def write_index(root: str | Path, definitions=None) -> Path:
-    """Scan ``root`` (e.g. ``reports/``) and write ``root/index.html`` (atomic, mode 0644).
+    """Scan ``root`` (e.g. ``reports/``) and write ``root/index.html`` (atomic; 0644 under the usual umask).
 
     Returns
     -------
@@ -161,14 +161,6 @@ def write_index(root: str | Path, definitions=None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     the_plan = default_plan(definitions)
     text = index_html(root, scan(root), f"{the_plan.title_zh} · {the_plan.title_en}")
-    path = root / INDEX_NAME
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{INDEX_NAME}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600: others could not read the archive
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # atomic, and readable by others as the umask allows (0644 under the usual 022)
+    path = write_text(root / INDEX_NAME, text)
     return path

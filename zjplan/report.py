@@ -117,7 +117,6 @@ def write_text(path: Path, text: str) -> Path:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: others could not read the page
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are read by others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
