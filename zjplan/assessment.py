@@ -698,7 +698,10 @@ def assess(as_of: int | None = None, level: float = 0.8, seed: int = 0, deflator
             "low_confidence": bool(ind_rows["note"].str.contains("Low confidence", case=False, na=False).any()),
             "data_note": _data_note(ind_rows),
         })
-    return pd.DataFrame(rows).set_index("id")
+    card = pd.DataFrame(rows).set_index("id")
+    # where the figures and definitions came from, for the text built on the card's rows
+    card.attrs.update(raw_folder=raw_folder, definitions=definitions)
+    return card
 
 
 VINTAGE_COLUMNS = ["as_of", "to_year", "point", "lower", "upper", "prob_meet", "judgeable", "actual", "met",

@@ -191,7 +191,7 @@ def data_table(ind: Indicator, as_of: int | None, deflator: str | None = None, r
         "as_published": rows["value_as_published"].round(3).to_numpy(),
         "basis": rows["basis"].to_numpy(),
         "kind": [label(KIND_WORDS, k, lang) for k in kinds],
-        "status": [figure_kind(r.status, r.source_ids, raw, lang) for r in rows.itertuples()],
+        "status": [figure_kind(r.status, r.source_ids, raw, lang, definitions) for r in rows.itertuples()],
         "source": [source_text(s) for s in rows["source_ids"]],
         "note": rows["note"].to_numpy(),
     })
@@ -225,20 +225,20 @@ def related_figures(ind: Indicator, as_of: int | None, raw_folder=None, lang: st
         "series": [raw.meta[s].name_zh if lang != "en" else raw.meta[s].name_en for s in figs["series"]],
         "year": figs["year"].to_numpy(), "value": figs["value_as_published"].to_numpy(),
         "unit": figs["unit_as_published"].to_numpy(),
-        "status": [figure_kind(r.status, r.source_id, raw, lang) for r in figs.itertuples()],
+        "status": [figure_kind(r.status, r.source_id, raw, lang, definitions) for r in figs.itertuples()],
         "quote": figs["quote"].to_numpy(),
     }).sort_values(["year", "series"])
     return out.rename(columns={k: label(cols, k, lang) for k in cols})
 
 
-def figure_kind(status: str, source_ids: str, raw=None, lang: str = "zh") -> str:
+def figure_kind(status: str, source_ids: str, raw=None, lang: str = "zh", definitions=None) -> str:
     """快报 / 公报 / 年鉴 (or 终核数, 修订数, 规划基期) from the figure's status and source titles."""
-    return label(terms.FIGURE_KIND_LABELS, figure_kind_key(status, source_ids, raw), lang)
+    return label(terms.FIGURE_KIND_LABELS, figure_kind_key(status, source_ids, raw, definitions), lang)
 
 
-def figure_kind_key(status: str, source_ids: str, raw=None) -> str:
+def figure_kind_key(status: str, source_ids: str, raw=None, definitions=None) -> str:
     raw = raw or data.load_raw()
-    the_plan = default_plan()
+    the_plan = default_plan(definitions)
     ids = [s for s in str(source_ids).split(";") if s]
     if ids == [the_plan.source_id]:
         return "plan"
@@ -252,7 +252,7 @@ def figure_kind_key(status: str, source_ids: str, raw=None) -> str:
     return "flash" if status == "preliminary" else "final"
 
 
-def lens_table(prog: assessment.Progress, ind: Indicator, lang: str) -> pd.DataFrame:
+def lens_table(prog: assessment.Progress, ind: Indicator, lang: str, raw_folder=None) -> pd.DataFrame:
     """The lenses side by side, with the category in words."""
     rows = [
         (say("欧盟统计局视角（实际与所需复合年增长率之比）", "Eurostat CAGR ratio", lang), fmt(prog.eurostat_ratio, 2),
@@ -270,7 +270,7 @@ def lens_table(prog: assessment.Progress, ind: Indicator, lang: str) -> pd.DataF
         rows.append((say("达标所需年均变化", "Change per year needed", lang), value_text(ind, prog.change_per_year_required), ""))
     else:
         rows.append((say("年均变化", "Mean yearly change", lang), signed_change(prog.trend, lang), ""))
-        standing = assessment.province_standing(ind, prog.latest_year)
+        standing = assessment.province_standing(ind, prog.latest_year, raw_folder)
         text = "—" if standing is None else say(
             f"{standing.year}年{standing.name_zh}{signed_change(standing.value, 'zh')}，居{standing.n}个省份第{standing.rank}位（1为最好）",
             f"{standing.year}: {standing.name_en} {signed_change(standing.value, 'en')}, rank {standing.rank} of {standing.n} (1 = best)", lang)
@@ -296,6 +296,10 @@ def conclusion(ind: Indicator, prog: assessment.Progress, fc, status: str, lang:
     elif prog.latest_year is None or prog.latest_year == prog.base_year and ind.target_kind != "qualitative":
         zh.append(f"{ind.baseline_year}年基期之后本次未采集到数据，暂无法评估。")
         en.append(f"No figure after the {ind.baseline_year} base was collected, so progress cannot be judged.")
+    else:
+        zh.append(f"最新数据为{prog.latest_year}年的{value_text(ind, prog.latest_value)}（{unit_text(ind, 'zh')}），目标{ind.target_text}。")
+        en.append(f"The latest figure is {value_text(ind, prog.latest_value)} ({unit_text(ind, 'en')}, {prog.latest_year}); "
+                  f"the target is {ind.target_text}.")
     if prog.change_per_year_required is not None and ind.target_kind == "level" and not prog.met_now:
         zh.append(f"要达到{ind.target_text}，此后每年需变化约{value_text(ind, prog.change_per_year_required)}。")
         en.append(f"Reaching {ind.target_text} needs a change of about {value_text(ind, prog.change_per_year_required)} a year from here.")
@@ -379,7 +383,13 @@ THIRD_WORDS = {"front": ("居前列", "in the front third"), "middle": ("居中�
 
 
 def _ind(row) -> Indicator:
-    return default_plan().get(int(row.name))
+    """The indicator of a scorecard row, from the definitions the card was made with."""
+    return default_plan(row.attrs.get("definitions")).get(int(row.name))
+
+
+def _raw(row, raw_folder=None):
+    """The raw-data folder of a scorecard row (the one the card was made from)."""
+    return raw_folder or row.attrs.get("raw_folder")
 
 
 def _series_name(key, lang: str, raw_folder=None) -> str:
@@ -394,6 +404,7 @@ def qualitative_judgement(row, lang: str, raw_folder=None) -> str:
     if isnull(row["latest"]):
         return say("本次未采集到数据，暂无法评估。", "No figure was collected; cannot be assessed.", lang)
     proxy = bool(row["latest_proxy"])
+    raw_folder = _raw(row, raw_folder)
     name = _series_name(row["latest_series"], "zh", raw_folder)
     name_en = _series_name(row["latest_series"], "en", raw_folder)
     tag_zh = "（替代指标）" if proxy else ""
@@ -442,8 +453,9 @@ def latest_text(row, lang: str, raw_folder=None) -> str:
     ind = _ind(row)
     if isnull(row["latest_year"]) or (int(row["latest_year"]) <= ind.baseline_year and ind.target_kind != "average_growth"):
         return say("本次未采集到", "none collected", lang)
-    raw = data.load_raw(raw_folder)
-    kind_zh, kind_en = (figure_kind(row["latest_status"], row["latest_sources"], raw, k) for k in ("zh", "en"))
+    raw = data.load_raw(_raw(row, raw_folder))
+    defs = row.attrs.get("definitions")
+    kind_zh, kind_en = (figure_kind(row["latest_status"], row["latest_sources"], raw, k, defs) for k in ("zh", "en"))
     year = int(row["latest_year"])
     if ind.target_kind == "average_growth":
         first = int(row["growth_first_year"])
@@ -466,7 +478,9 @@ def outcome_line(row, lang: str) -> str:
     if word == "not_published":
         return not_published_line(row, lang)
     status = terms.FIGURE_STATUS_LABELS[row["outcome_figure_status"]]
-    kind = [figure_kind(row["outcome_figure_status"], row["outcome_source"], None, k) for k in ("zh", "en")]
+    raw = data.load_raw(_raw(row))
+    kind = [figure_kind(row["outcome_figure_status"], row["outcome_source"], raw, k, row.attrs.get("definitions"))
+            for k in ("zh", "en")]
     figure = (f"{kind[0]}{status[0]}", f"{status[1]}, {kind[1]}")
     value = value_text(ind, row["outcome_value"])
     margin = row["outcome_margin"]
@@ -524,7 +538,7 @@ def reasons(row, lang: str, raw_folder=None) -> str:
     if int(row["latest_year"]) == 2020:
         zh.append("最新数据为2020年，该年受新冠疫情冲击")
         en.append("the latest figure is for 2020, the pandemic year")
-    p = data.panel(raw_folder=raw_folder)
+    p = data.panel(raw_folder=_raw(row, raw_folder), definitions=row.attrs.get("definitions"))
     rows = p[(p["indicator_id"] == ind.id) & (p["year"] <= int(row["latest_year"]))]
     if (rows["status"] == "revised").any() or rows["note"].str.contains("census", case=False, na=False).any():
         zh.append("部分数据经2023年经济普查修订，前后口径不一")
