@@ -138,3 +138,16 @@ def test_readme_scorecard_is_written_by_the_code(tmp_path):
     readme.write_text("no markers\n", encoding="utf-8")
     with pytest.raises(ValueError, match="markers .* not found"):
         cli.update_readme(readme, "x")
+
+
+def test_sources_cite_the_original_first_then_the_copy_read():
+    sources = narrative.sources_list(2025)
+    html = narrative.sources_html(sources, "zh")
+    first = sources.iloc[0]
+    row = html[html.index(f"<tr><td>{first['no']}</td>"):]
+    row = row[:row.index("</tr>")]
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert cells[1].startswith(narrative.esc(first["publisher"]) + "：" + narrative.esc(first["title"]))
+    raw_note = zjplan.data.load_raw().sources.loc[first["source_id"], "note"]
+    assert cells[2] == narrative.esc(raw_note)           # where it was read comes second
+    assert "source_id" not in html and first["source_id"] not in cells[1]
