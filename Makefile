@@ -9,7 +9,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.zjplan-installed
 
-.PHONY: setup system-deps report test lab data benchmarks clean-reports
+.PHONY: setup system-deps report readme test lab data benchmarks clean-reports
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ system-deps:
 report: setup
 	$(VENV)/bin/zjplan data build
 	$(VENV)/bin/zjplan report --latest
+
+# The README's scorecard section, regenerated from the data (never typed by hand).
+readme: setup
+	$(VENV)/bin/zjplan scorecard --readme README.md
 
 test: setup
 	$(PY) -m pytest -q

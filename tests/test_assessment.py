@@ -207,11 +207,13 @@ def test_outcome_mode_met_and_vintages(raw_with_2025):
     assert_allclose(v["error"], v["point"] - 19.2)
     assert v["inside"].dtype == bool
     assert ((v["lower"] <= 19.2) & (19.2 <= v["upper"]) == v["inside"]).all()
-    # before 2025 is published there is nothing to score
-    assert assess.vintages(6).empty
+    # no figure after the base (indicator 4): nothing to score
+    assert assess.vintages(4).empty
 
 
-def test_missed_outcome(raw_with_2025):
-    text = (raw_with_2025 / "figures.csv").read_text(encoding="utf-8").replace("2025,19.2", "2025,18.9")
+@pytest.mark.parametrize("value, expected", [("18.9", "basically_met"), ("18.5", "missed")])
+def test_missed_outcome(raw_with_2025, value, expected):
+    # 19 − 18.9 = 0.1 < 2 % of 19 (0.38): 基本完成; 0.5 short is 未完成
+    text = (raw_with_2025 / "figures.csv").read_text(encoding="utf-8").replace("2025,19.2", f"2025,{value}")
     (raw_with_2025 / "figures.csv").write_text(text, encoding="utf-8")
-    assert zjplan.assess(as_of=2025, raw_folder=raw_with_2025).loc[6, "status"] == "missed"
+    assert zjplan.assess(as_of=2025, raw_folder=raw_with_2025).loc[6, "status"] == expected

@@ -114,8 +114,8 @@ def test_status_style_has_every_status_with_a_glyph_the_fonts_hold():
     for status, style in plots.STATUS_STYLE.items():
         assert style["symbol"].strip() and style["color"].startswith("#"), status
         assert all(any(f.get_char_index(ord(ch)) for f in fonts) for ch in style["symbol"]), status
-    assert plots.status_mark("on_track") == "● 有望实现"
-    assert plots.status_mark("off_track", "en") == "✖ off track"
+    assert plots.status_mark("on_track") == "● 进展顺利、达到序时进度"
+    assert plots.status_mark("off_track", "en") == "✖ unlikely to be met"
 
 
 def test_a_missing_glyph_does_fail():
@@ -194,7 +194,10 @@ def test_average_growth_draws_bars_and_the_required_average(panel24):
     assert by_gid(ax, "target")[0].get_ydata()[0] == 6.0
     assert "年均" in by_gid(ax, "target_text")[0].get_text()
     assert not by_gid(ax, "fan")  # the forecast is of the average, not a path
-    assert forecast_xy(ax) == (2025, pytest.approx(fc.point))
+    assert not by_gid(ax, "forecast_point")  # and not one more bar-like point at 2025
+    (line,) = by_gid(ax, "average_forecast")
+    assert list(line.get_xdata()) == [2019.6, 2025.4]  # across the whole period 2020–2025
+    assert list(line.get_ydata()) == [pytest.approx(fc.point)] * 2
 
 
 def test_qualitative_has_no_target_line_and_no_fan(panel24, fc6):
@@ -209,7 +212,7 @@ def test_no_data_after_the_base_says_so():
     ind = zjplan.indicator(8)
     ax = draw(plots.fan_chart(ind, pd.Series({2018: 91.0})))
     (note,) = by_gid(ax, "no_data")
-    assert "数据不足" in note.get_text()
+    assert "数据暂缺" in note.get_text()
     assert not by_gid(draw(plots.fan_chart(IND6, HIST6)), "no_data")
 
 
@@ -272,7 +275,7 @@ def test_small_multiples_marks_panels_without_data(page):
     for n, ax in enumerate(fig.get_axes(), start=1):
         notes = by_gid(ax, "no_data")
         assert bool(notes) == (n in empty), n
-        assert all("数据不足" in t.get_text() for t in notes)
+        assert all("数据暂缺" in t.get_text() for t in notes)
 
 
 # --- Reproducible PNG -----------------------------------------------------------------------------

@@ -65,12 +65,17 @@ def test_html_is_self_contained(batch):
 
 
 def test_every_page_carries_its_charts(batch):
-    # the fan chart, plus the provinces' bars where there is provincial data (12, not 15);
-    # the brief: the small multiples and the provinces page
+    # an indicator page: its fan chart, plus the provinces' bars where there is provincial
+    # data (12, not 15; the track-record chart comes with a 2025 outcome); the brief: the
+    # pace chart, the small multiples and the provinces page
     _, folder = batch
-    charts = {"scorecard": 2, "12_industry_energy_intensity": 2, "15_va_per_mu": 1}
+    expected = {"12_industry_energy_intensity": 2, "15_va_per_mu": 1}
     for path in (folder / "html").glob("*.html"):
-        assert path.read_text(encoding="utf-8").count('src="data:image/png') == charts[path.stem], path
+        charts = path.read_text(encoding="utf-8").count('src="data:image/png')
+        if path.stem == "scorecard":
+            assert charts >= 3, path
+        else:
+            assert charts == expected.get(path.stem, charts) and charts >= 1, path
 
 
 def test_batch_rebuilds_the_archive_page(batch):
@@ -103,9 +108,11 @@ def test_pdf_brief_has_chinese_text(batch):
     _, folder = batch
     text = subprocess.run(["pdftotext", "-layout", str(folder / f"brief_{YEAR}.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
-    for name in ("规模以上工业亩均增加值", "单位工业增加值能耗", "制造业增加值占GDP比重", f"数据截至 {YEAR} 年",
-                 "浙江在全国", "29/30", "「领先」的读法", "按此读法,浙江未处于领先"):
-        assert name.replace(" ", "") in text.replace("\n", "").replace(" ", ""), name
+    flat = text.replace("\n", "").replace(" ", "")
+    for name in ("规模以上工业亩均增加值", "单位工业增加值能耗", "制造业增加值占GDP比重", "数据采集日期", "一句话总体结论",
+                 "浙江在全国", "29/30", "「领先」的读法"):
+        assert name in flat, name
+    assert "数据截至" not in flat and "Dataversion" not in flat  # a collection date, not a cut-off or a hash
     assert "Key indicators brief" in text and "Zhejiang among the provinces" in text
 
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from . import data
+from . import data, terms
 from .definitions import Indicator, plan as default_plan
 from .forecasting import Forecast, forecast_series
 
@@ -35,30 +35,12 @@ MIDTERM_THRESHOLDS = {"ahead": 1.10, "on_schedule": 0.90}
 # Overall status from P(meet): IPCC's "likely" (≥ 66 %) and "unlikely" (< 33 %).
 STATUS_THRESHOLDS = {"on_track": 2 / 3, "at_risk": 1 / 3}
 
-EUROSTAT_LABELS = {
-    "met": ("目标已实现", "target met"),
-    "significant": ("显著进展", "significant progress"),
-    "moderate": ("一定进展", "moderate progress"),
-    "insufficient": ("进展不足", "insufficient progress"),
-    "away": ("背离目标", "movement away from the target"),
-    "insufficient_data": ("数据不足", "insufficient data"),
-}
-MIDTERM_LABELS = {
-    "achieved": ("提前实现", "achieved early"),
-    "ahead": ("快于预期", "faster than expected"),
-    "on_schedule": ("基本符合预期", "broadly on schedule"),
-    "lagging": ("滞后", "lagging"),
-    "insufficient_data": ("数据不足", "insufficient data"),
-}
-STATUS_LABELS = {
-    "met": ("已实现", "met", "the target year's figure is published and meets the target"),
-    "missed": ("未实现", "missed", "the target year's figure is published and misses the target"),
-    "on_track": ("有望实现", "on track", "P(meet) ≥ 2/3"),
-    "at_risk": ("存在风险", "at risk", "1/3 ≤ P(meet) < 2/3"),
-    "off_track": ("难以实现", "off track", "P(meet) < 1/3"),
-    "insufficient_data": ("数据不足", "insufficient data", "no published figure after the base year, so no forecast"),
-    "qualitative": ("定性目标", "qualitative", "no numeric target: judged by trend and by comparison with other provinces"),
-}
+# The words for every status and category live in zjplan.terms (one place); re-exported here.
+EUROSTAT_LABELS, MIDTERM_LABELS, STATUS_LABELS = terms.EUROSTAT_LABELS, terms.MIDTERM_LABELS, terms.STATUS_LABELS
+# No probability and no firm status from this many points or fewer (base included).
+MIN_POINTS_FOR_STATUS = 4
+# A final figure short of the target by less than this share of the target: 基本完成.
+BASICALLY_MET_TOLERANCE = 0.02
 
 
 class AssessmentError(ValueError):
@@ -161,8 +143,8 @@ def midterm_category(completion: float | None, elapsed: float | None, met: bool)
     Notes
     -----
     Completion :math:`c = (x_t - x_0)/(x^* - x_0)`, elapsed :math:`e = (t - t_0)/(T - t_0)`.
-    A target met is 提前实现 (``achieved``); otherwise :math:`c/e \ge 1.10` is 快于预期,
-    :math:`0.90 \le c/e < 1.10` 基本符合预期, below that 滞后.
+    A target met is 提前完成 (``achieved``); otherwise :math:`c/e \ge 1.10` is 快于序时进度,
+    :math:`0.90 \le c/e < 1.10` 符合序时进度, below that 滞后于序时进度 (words: :mod:`zjplan.terms`).
     """
     if met:
         return "achieved"
@@ -324,7 +306,34 @@ def _qualitative_progress(s: pd.Series, ind: Indicator, as_of: int | None, raw_f
                     midterm="insufficient_data", notes=tuple(notes))
 
 
-def province_comparison(ind: Indicator, as_of: int | None, raw_folder=None) -> str | None:
+@dataclass(frozen=True)
+class Standing:
+    """Zhejiang's place among the provinces in one year of a province table."""
+
+    year: int
+    series: str
+    name_zh: str
+    name_en: str
+    value: float
+    unit: str
+    rank: int
+    n: int
+    proxy: bool
+
+    def third(self) -> str:
+        """``front``, ``middle`` or ``back``: which third of the provinces (1 = best)."""
+        if self.rank <= self.n / 3:
+            return "front"
+        if self.rank > 2 * self.n / 3:
+            return "back"
+        return "middle"
+
+    def text(self) -> str:
+        return (f"{self.year}: {self.name_en} {self.value:+.2f}{self.unit}, "
+                f"rank {self.rank} of {self.n} provinces (1 = best)")
+
+
+def province_standing(ind: Indicator, as_of: int | None, raw_folder=None) -> Standing | None:
     """Zhejiang's rank among the provinces in the latest comparison year up to ``as_of``
     (:func:`zjplan.provinces.compare` on the indicator's declared province series); rank 1
     is the best in the indicator's direction. None where there is no such table."""
@@ -338,8 +347,14 @@ def province_comparison(ind: Indicator, as_of: int | None, raw_folder=None) -> s
     if home.empty:
         return None
     a, h = table.attrs, home.iloc[0]
-    return (f"{a['year']}: {a['label_zh']} {h['value']:+.2f}{a['unit']}, "
-            f"rank {h['rank']} of {len(table)} provinces (1 = best)")
+    return Standing(int(h["year"]), str(h["series"]), a["label_zh"], a["label_en"], float(h["value"]),
+                    str(h["unit"]), int(h["rank"]), len(table), h["role"] != "indicator")
+
+
+def province_comparison(ind: Indicator, as_of: int | None, raw_folder=None) -> str | None:
+    """:func:`province_standing` as one line of text (None without a province table)."""
+    standing = province_standing(ind, as_of, raw_folder)
+    return None if standing is None else standing.text()
 
 
 def progress(series: pd.Series, indicator: Indicator, as_of: int | None = None, raw_folder=None) -> Progress:
@@ -421,12 +436,55 @@ def _average_growth_forecast(fc: Forecast, s: pd.Series, ind: Indicator) -> Fore
 
 # --- Status and scorecard ----------------------------------------------------------------
 
-def status(ind: Indicator, prog: Progress, fc: Forecast | None, outcome: bool | None) -> str:
-    """met / missed once the target year is observed; else from P(meet)."""
+def judgeable(ind: Indicator, rows: pd.DataFrame) -> tuple[bool, str, str]:
+    """Whether the figures can carry a probability and a firm status, and why not.
+
+    Parameters
+    ----------
+    ind : Indicator
+    rows : pd.DataFrame
+        The indicator's panel rows up to ``as_of`` (columns ``year``, ``value``, ``proxy``).
+
+    Returns
+    -------
+    (ok, reason_zh, reason_en)
+        Not ok with :data:`MIN_POINTS_FOR_STATUS` − 1 points or fewer, or where a proxy on
+        another scope than the base is joined to it (a change of scope is not a trend).
+    """
+    rows = rows[rows["value"].notna()]
+    after = rows[rows["year"] > ind.baseline_year]
+    if not len(after):
+        return False, "基期后本次未采集到数据", "no figure after the base year was collected"
+    years = "、".join(str(int(y)) for y in after["year"])
+    if rows["proxy"].any() and (~rows["proxy"]).any():
+        proxy_years = "、".join(str(int(y)) for y in rows.loc[rows["proxy"], "year"])
+        return (False, f"{proxy_years}年为替代指标，与基期口径不同，不能连成趋势",
+                f"{proxy_years}: a proxy on another scope than the base, so no trend can be read")
+    if len(rows) < MIN_POINTS_FOR_STATUS:
+        return (False, f"基期后仅有{years}年数据，数据点不足{MIN_POINTS_FOR_STATUS}个，不足以估计趋势",
+                f"only {years} after the base: fewer than {MIN_POINTS_FOR_STATUS} points, too few for a trend")
+    return True, "", ""
+
+
+def status(ind: Indicator, prog: Progress, fc: Forecast | None, outcome, can_judge: bool = True) -> str:
+    """The overall status (keys of :data:`zjplan.terms.STATUS_LABELS`).
+
+    Once the target year is observed: ``met``, ``basically_met`` or ``missed`` (``outcome``
+    is that word, or a bool for met / missed). Before it: ``too_few_points`` where the data
+    cannot carry a judgement (:func:`judgeable`), ``achieved_early`` where the latest figure
+    already meets the target, else from P(meet).
+    """
     if not ind.is_quantitative:
         return "qualitative"
     if outcome is not None:
-        return "met" if outcome else "missed"
+        return outcome if isinstance(outcome, str) else ("met" if outcome else "missed")
+    if prog is not None and (prog.latest_year is None or prog.latest_year <= prog.base_year) \
+            and ind.target_kind != "average_growth":
+        return "insufficient_data"
+    if not can_judge:
+        return "too_few_points"
+    if prog is not None and prog.met_now and ind.target_kind != "average_growth":
+        return "achieved_early"
     if fc is None or fc.prob_meet is None:
         return "insufficient_data"
     if fc.prob_meet >= STATUS_THRESHOLDS["on_track"]:
@@ -438,14 +496,101 @@ def status(ind: Indicator, prog: Progress, fc: Forecast | None, outcome: bool | 
 
 def outcome(ind: Indicator, s: pd.Series) -> bool | None:
     """Whether the target was met, once the target year's figure is published."""
+    value = outcome_value(ind, s)
+    return None if value is None else ind.meets(value) if ind.target_kind != "average_growth" else value >= ind.target_value
+
+
+def outcome_value(ind: Indicator, s: pd.Series) -> float | None:
+    """The figure the target is judged on: the target year's value, or for an average-growth
+    target the geometric mean of the plan period's growth rates; None until published."""
     if not ind.is_quantitative or ind.target_year not in s.index:
         return None
     if ind.target_kind == "average_growth":
-        period = [y for y in range(ind.baseline_year + 1, ind.target_year + 1)]
+        period = list(range(ind.baseline_year + 1, ind.target_year + 1))
         if not all(y in s.index for y in period):
             return None
-        return geometric_mean_growth(s[period].to_numpy()) >= ind.target_value
-    return ind.meets(float(s[ind.target_year]))
+        return geometric_mean_growth(s[period].to_numpy())
+    return float(s[ind.target_year])
+
+
+def verdict(ind: Indicator, value: float) -> tuple[str, float]:
+    r"""met / basically_met / missed and the margin in the target's unit.
+
+    Notes
+    -----
+    The margin is :math:`x - x^*` (for an average-growth target, percentage points of
+    average growth). A minimum (≥, also 以上) is met at :math:`x \ge x^*`; a ceiling (<) at
+    :math:`x < x^*`. A figure on the wrong side by less than
+    :data:`BASICALLY_MET_TOLERANCE` × :math:`|x^*|` is 基本完成 (basically met).
+    """
+    margin = value - ind.target_value
+    met = ind.meets(value) if ind.target_kind != "average_growth" else value >= ind.target_value
+    if met:
+        return "met", margin
+    if abs(margin) < BASICALLY_MET_TOLERANCE * abs(ind.target_value):
+        return "basically_met", margin
+    return "missed", margin
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    """The final assessment of one indicator in the target year (or why there is none yet)."""
+
+    indicator_id: int
+    outcome: str                      # met | basically_met | missed | not_published | qualitative
+    year: int | None = None
+    value: float | None = None
+    target: float | None = None
+    margin: float | None = None
+    figure_status: str | None = None  # preliminary | final | revised
+    proxy: bool = False
+    derived: bool = False
+    source_ids: str = ""
+    superseded_value: float | None = None     # the preliminary figure a final one replaced
+    superseded_outcome: str | None = None
+    superseded_margin: float | None = None
+
+
+def _superseded(ind: Indicator, row: pd.Series, raw_folder, s: pd.Series) -> tuple[float, str, float] | None:
+    """Where a final figure replaced a preliminary one of a different value: that value,
+    its outcome and margin (the outcome is recomputed on the final figure)."""
+    if row["status"] == "preliminary" or row["derived"]:
+        return None
+    figs = data.load_raw(raw_folder).figures
+    prelim = figs[(figs["series"] == row["series"]) & (figs["region"] == data.HOME_REGION)
+                  & (figs["year"] == ind.target_year) & (figs["status"] == "preliminary")]
+    if not len(prelim):
+        return None
+    old = float(prelim.sort_values("published")["value"].iloc[-1])
+    if math.isclose(old, float(row["value"])):
+        return None
+    alt = s.copy()
+    alt[ind.target_year] = old
+    value = outcome_value(ind, alt)
+    word, margin = verdict(ind, value)
+    return value, word, margin
+
+
+def target_outcome(ind: Indicator, s: pd.Series, rows: pd.DataFrame, as_of: int | None, raw_folder=None) -> TargetOutcome | None:
+    """The target-year outcome from the panel rows; None for a report before the target year.
+
+    ``not_published`` where the target year has passed in ``as_of`` but its figure is not
+    out; ``qualitative`` for a target without a number (judged in words elsewhere).
+    """
+    if as_of is not None and as_of < ind.target_year:
+        return None
+    if not ind.is_quantitative:
+        return TargetOutcome(ind.id, "qualitative")
+    value = outcome_value(ind, s)
+    if value is None:
+        return TargetOutcome(ind.id, "not_published", target=ind.target_value)
+    row = rows[rows["year"] == ind.target_year].iloc[0]
+    word, margin = verdict(ind, value)
+    old = _superseded(ind, row, raw_folder, s)
+    return TargetOutcome(
+        ind.id, word, ind.target_year, value, ind.target_value, margin, row["status"],
+        bool(row["proxy"]), bool(row["derived"]), row["source_ids"],
+        *(old if old else (None, None, None)))
 
 
 def _data_note(rows: pd.DataFrame) -> str:
@@ -463,12 +608,13 @@ def _data_note(rows: pd.DataFrame) -> str:
 
 
 def assess(as_of: int | None = None, level: float = 0.8, seed: int = 0, deflator: str | None = None,
-           raw_folder=None, definitions=None) -> pd.DataFrame:
+           raw_folder=None, definitions=None, only=None) -> pd.DataFrame:
     """The scorecard: one row per indicator, from data up to ``as_of``.
 
     Columns include the base, the latest figure and its basis, the target, the forecast
     for the target year with its interval, ``prob_meet``, each lens's category, the
-    overall ``status`` (see :data:`STATUS_LABELS`) and a data note.
+    overall ``status`` (see :data:`STATUS_LABELS`) and a data note; ``outcome`` and its
+    ``outcome_*`` columns in a report for the target year. ``only``: these ids alone.
     """
     the_plan = default_plan(definitions)
     if as_of is not None and as_of < the_plan.base_year:
@@ -476,70 +622,176 @@ def assess(as_of: int | None = None, level: float = 0.8, seed: int = 0, deflator
     p = data.panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
     rows = []
     for ind in the_plan.indicators:
+        if only is not None and ind.id not in only:
+            continue
         s = data.series(ind.id, as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
         prog = progress(s, ind, as_of=as_of, raw_folder=raw_folder)
         fc = None
         if ind.is_quantitative and len(s) >= 1:
             fc = forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator,
                           raw_folder=raw_folder, definitions=definitions)
-        result = outcome(ind, s)
-        st = status(ind, prog, fc, result)
         ind_rows = p[p["indicator_id"] == ind.id]
+        ok, why_zh, why_en = judgeable(ind, ind_rows)
+        result = target_outcome(ind, s, ind_rows, as_of, raw_folder)
+        word = result.outcome if result is not None and result.outcome in ("met", "basically_met", "missed") else None
+        st = status(ind, prog, fc, word, can_judge=ok)
+        shown_fc = fc if ok and word is None else None  # no probability from too few points, none once published
         latest = ind_rows[ind_rows["year"] == prog.latest_year] if prog.latest_year else ind_rows.iloc[0:0]
+        standing = province_standing(ind, as_of, raw_folder) if not ind.is_quantitative else None
         rows.append({
             "id": ind.id, "key": ind.key, "category_zh": ind.category.zh, "category_en": ind.category.en,
             "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+            "target_kind": ind.target_kind,
             "base_year": ind.baseline_year, "base": ind.baseline_value,
             "latest_year": prog.latest_year, "latest": prog.latest_value,
             "latest_basis": latest["basis"].iloc[0] if len(latest) else None,
+            "latest_status": latest["status"].iloc[0] if len(latest) else None,
+            "latest_series": latest["series"].iloc[0] if len(latest) else None,
+            "latest_sources": latest["source_ids"].iloc[0] if len(latest) else None,
+            "latest_note": latest["note"].iloc[0] if len(latest) else None,
+            "latest_as_published": latest["value_as_published"].iloc[0] if len(latest) else None,
+            "latest_proxy": bool(latest["proxy"].iloc[0]) if len(latest) else False,
+            "latest_derived": bool(latest["derived"].iloc[0]) if len(latest) else False,
             "target_text": ind.target_text, "target": ind.target_value,
-            "forecast": None if fc is None else fc.point,
-            "forecast_lower": None if fc is None else fc.lower,
-            "forecast_upper": None if fc is None else fc.upper,
-            "forecast_method": None if fc is None else fc.method,
-            "prob_meet": None if fc is None else fc.prob_meet,
+            "forecast": None if shown_fc is None else shown_fc.point,
+            "forecast_lower": None if shown_fc is None else shown_fc.lower,
+            "forecast_upper": None if shown_fc is None else shown_fc.upper,
+            "forecast_method": None if shown_fc is None else shown_fc.method,
+            "prob_meet": None if shown_fc is None else shown_fc.prob_meet,
+            "judgeable": ok, "judge_note_zh": why_zh, "judge_note_en": why_en,
             "eurostat": prog.eurostat, "eurostat_ratio": prog.eurostat_ratio,
             "midterm": prog.midterm, "completion": prog.completion, "elapsed": prog.elapsed,
             "change_per_year_required": prog.change_per_year_required,
             "realised_average_growth": prog.realised_average_growth,
             "required_average_growth_remaining": prog.required_average_growth_remaining,
+            "growth_first_year": prog.growth_years[0] if prog.growth_years else None,
             "comparison": prog.comparison,
-            "outcome": None if result is None else ("met" if result else "missed"),
+            "standing_year": None if standing is None else standing.year,
+            "standing_rank": None if standing is None else standing.rank,
+            "standing_n": None if standing is None else standing.n,
+            "standing_value": None if standing is None else standing.value,
+            "standing_series": None if standing is None else standing.series,
+            "outcome": None if result is None else result.outcome,
+            "outcome_year": None if result is None else result.year,
+            "outcome_value": None if result is None else result.value,
+            "outcome_margin": None if result is None else result.margin,
+            "outcome_figure_status": None if result is None else result.figure_status,
+            "outcome_proxy": None if result is None else result.proxy,
+            "outcome_source": None if result is None else result.source_ids,
+            "outcome_superseded_value": None if result is None else result.superseded_value,
+            "outcome_superseded": None if result is None else result.superseded_outcome,
             "status": st,
             "status_zh": STATUS_LABELS[st][0], "status_en": STATUS_LABELS[st][1],
             "n_points": int(len(s)),
             "proxy": bool(ind_rows.loc[ind_rows["year"] > ind.baseline_year, "proxy"].any()),
             "derived": bool(ind_rows.loc[ind_rows["year"] > ind.baseline_year, "derived"].any()),
+            "low_confidence": bool(ind_rows["note"].str.contains("Low confidence", case=False, na=False).any()),
             "data_note": _data_note(ind_rows),
         })
-    return pd.DataFrame(rows).set_index("id")
+    card = pd.DataFrame(rows).set_index("id")
+    # where the figures and definitions came from, for the text built on the card's rows
+    card.attrs.update(raw_folder=raw_folder, definitions=definitions)
+    return card
+
+
+VINTAGE_COLUMNS = ["as_of", "to_year", "point", "lower", "upper", "prob_meet", "judgeable", "actual", "met",
+                   "error", "inside", "method"]
 
 
 def vintages(ref, first: int = 2020, last: int | None = None, level: float = 0.8, seed: int = 0,
              raw_folder=None, definitions=None) -> pd.DataFrame:
-    """Every earlier forecast vintage (as_of = first..target year - 1) scored against the actual.
+    """Every earlier forecast vintage scored against what happened.
 
-    Returns an empty frame until the target year's figure is published. As-of cuts use
-    the data years (the figures as published now, revisions included), not the figures
-    as they stood in each vintage's year.
+    With the target year's figure published: each vintage as_of = first .. target year − 1,
+    its point, interval and P(meet) for the target year against the outcome (``met`` is
+    whether the target was met). Without it: each vintage before the latest published year
+    L, its forecast for L (from the forecast path) against the figure for L; ``prob_meet``
+    and ``met`` stay empty, as there is no outcome to score a probability on. ``judgeable``
+    says whether that vintage had data enough to print a probability (:func:`judgeable`).
+    As-of cuts use the data years (the figures as published now, revisions included), not
+    the figures as they stood in each vintage's year.
     """
     the_plan = default_plan(definitions)
     ind = the_plan.get(ref)
-    columns = ["as_of", "point", "lower", "upper", "actual", "error", "inside", "method"]
+    empty = pd.DataFrame(columns=VINTAGE_COLUMNS)
+    if not ind.is_quantitative:
+        return empty
     s = data.series(ind.id, raw_folder=raw_folder, definitions=definitions)
-    result = outcome(ind, s)
-    if result is None:
-        return pd.DataFrame(columns=columns)
-    if ind.target_kind == "average_growth":
-        period = range(ind.baseline_year + 1, ind.target_year + 1)
-        actual = geometric_mean_growth(s[list(period)].to_numpy())
+    actual = outcome_value(ind, s)
+    if actual is not None:
+        to_year, met = ind.target_year, verdict(ind, actual)[0] == "met"
     else:
-        actual = float(s[ind.target_year])
+        later = s[s.index > ind.baseline_year]
+        if not len(later):
+            return empty
+        to_year, met = int(later.index.max()), None
+        actual = float(s[to_year])
+    p = data.panel(raw_folder=raw_folder, definitions=definitions)
+    ind_rows = p[p["indicator_id"] == ind.id]
     rows = []
-    for v in range(max(first, ind.baseline_year), min(last or ind.target_year - 1, ind.target_year - 1) + 1):
-        fc = forecast(ind.id, as_of=v, level=level, seed=seed, raw_folder=raw_folder, definitions=definitions)
-        if fc.point is None:
+    for v in range(max(first, ind.baseline_year), min(last or to_year - 1, to_year - 1) + 1):
+        if not len(s[s.index <= v]):
             continue
-        rows.append({"as_of": v, "point": fc.point, "lower": fc.lower, "upper": fc.upper, "actual": actual,
-                     "error": fc.point - actual, "inside": bool(fc.lower <= actual <= fc.upper), "method": fc.method})
-    return pd.DataFrame(rows, columns=columns)
+        fc = forecast(ind.id, as_of=v, level=level, seed=seed, raw_folder=raw_folder, definitions=definitions)
+        if to_year == ind.target_year:
+            point, lower, upper, prob = fc.point, fc.lower, fc.upper, fc.prob_meet
+        elif fc.path is not None and to_year in fc.path.index:
+            point, lower, upper, prob = (*(float(fc.path.loc[to_year, c]) for c in ("mean", "lower", "upper")), None)
+        else:
+            continue
+        if point is None or lower is None or not math.isfinite(lower):
+            continue
+        ok = judgeable(ind, ind_rows[ind_rows["year"] <= v])[0]
+        rows.append({"as_of": v, "to_year": to_year, "point": point, "lower": lower, "upper": upper,
+                     "prob_meet": prob, "judgeable": ok, "actual": actual, "met": met,
+                     "error": point - actual, "inside": bool(lower <= actual <= upper), "method": fc.method})
+    return pd.DataFrame(rows, columns=VINTAGE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """How the earlier vintages did against the outcomes.
+
+    ``brier`` is over the vintages that printed a probability (enough data, see
+    :func:`judgeable`); ``brier_all`` over every vintage the model could compute.
+    """
+
+    vintages: int
+    inside: int
+    brier: float | None
+    brier_n: int
+    brier_all: float | None
+    brier_all_n: int
+    on_outcomes: int = 0   # vintages scored against a target-year outcome (the rest: the latest year)
+
+
+def brier_score(prob, outcome) -> float | None:
+    r"""Mean squared difference between probabilities and 0/1 outcomes.
+
+    Notes
+    -----
+    :math:`B = \frac{1}{n}\sum_i (p_i - o_i)^2`; 0 is perfect, 0.25 is what a constant
+    50 % forecast scores, 1 is a certain forecast that was always wrong.
+    """
+    p = np.asarray(prob, dtype=float)
+    o = np.asarray(outcome, dtype=float)
+    keep = ~np.isnan(p)
+    if not keep.any():
+        return None
+    return float(np.mean((p[keep] - o[keep]) ** 2))
+
+
+def track_record(frames) -> TrackRecord:
+    """Summarise vintage tables (one per indicator, from :func:`vintages`)."""
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return TrackRecord(0, 0, None, 0, None, 0, 0)
+    v = pd.concat(frames, ignore_index=True)
+    scored = v[v["met"].notna() & v["prob_meet"].notna()]  # a probability needs an outcome to be scored on
+    printed = scored[scored["judgeable"].astype(bool)]
+    return TrackRecord(
+        vintages=int(len(v)), inside=int(v["inside"].astype(bool).sum()),
+        brier=brier_score(printed["prob_meet"], printed["met"].astype(float)), brier_n=int(len(printed)),
+        brier_all=brier_score(scored["prob_meet"], scored["met"].astype(float)), brier_all_n=int(len(scored)),
+        on_outcomes=int(v["met"].notna().sum()),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -77,6 +78,52 @@ def _import_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=_data_import)
 
 
+SCORECARD_COLUMNS = ["latest_year", "latest", "target_text", "outcome", "outcome_value", "outcome_margin",
+                     "outcome_figure_status", "outcome_source", "prob_meet", "status"]
+
+
+def scorecard_text(as_of: int | None, raw_folder=None, definitions=None) -> str:
+    """The scorecard's main columns as fixed-width text (what the README shows)."""
+    from . import assessment
+
+    card = assessment.assess(as_of=as_of, raw_folder=raw_folder, definitions=definitions)
+    table = card[SCORECARD_COLUMNS].copy()
+    for col in ("latest", "outcome_value", "outcome_margin", "prob_meet"):
+        table[col] = pd.to_numeric(table[col], errors="coerce").round(2)
+    table["latest_year"] = table["latest_year"].astype("Int64")
+    with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_columns", None):
+        return table.astype(object).where(table.notna(), "").to_string()
+
+
+def _scorecard(args: argparse.Namespace) -> int:
+    from . import report
+
+    year = args.as_of or report.latest_data_year(args.raw, args.definitions)
+    text = f"zjplan.assess(as_of={year})\n" + scorecard_text(year, args.raw, args.definitions)
+    if args.readme:
+        update_readme(Path(args.readme), text)
+        print(f"wrote the scorecard into {args.readme}")
+    else:
+        print(text)
+    return 0
+
+
+README_MARKERS = ("<!-- scorecard:start (zjplan scorecard --readme README.md) -->", "<!-- scorecard:end -->")
+
+
+def update_readme(path: Path, text: str) -> None:
+    """Put the scorecard text between the README's markers (written atomically)."""
+    from .report import write_text
+
+    start, end = README_MARKERS
+    doc = path.read_text(encoding="utf-8")
+    if start not in doc or end not in doc:
+        raise ValueError(f"{path}: markers {start!r} and {end!r} not found")
+    head, rest = doc.split(start, 1)
+    _, tail = rest.split(end, 1)
+    write_text(path, f"{head}{start}\n```\n{text}\n```\n{end}{tail}")
+
+
 def _report(args: argparse.Namespace) -> int:
     from . import report
 
@@ -136,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     _import_options(bl)
     bl.add_argument("--year", type=int, default=None, help="the year the bulletin reports on (required)")
     bl.add_argument("--region", default="浙江", help="the province (default 浙江)")
+
+    p = sub.add_parser("scorecard", help="print the scorecard's main columns (default: the latest data year)")
+    p.add_argument("--as-of", type=int, default=None, help="the last data year used")
+    p.add_argument("--raw", default=argparse.SUPPRESS, help=RAW_HELP)
+    p.add_argument("--readme", default=None, help="write it into this README between the scorecard markers")
+    p.set_defaults(func=_scorecard)
 
     p = sub.add_parser("report", help="run the notebooks into reports/<year>/: notebooks, html, json, PDF brief")
     p.add_argument("--as-of", type=int, default=None, help="the report year (the last data year used)")

@@ -579,6 +579,37 @@ def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path) -> list[d
     return rows
 
 
+def previous_from_change(levels: pd.Series, changes: pd.Series) -> pd.Series:
+    r"""The level of the year before from a level and its change in the same unit.
+
+    Notes
+    -----
+    :math:`x_{t-1} = x_t - \Delta x_t`, e.g. a share of 18.2 % that rose by 1.0
+    percentage points on the year before gives 17.2 % for that year. Only years with
+    both a level and a change give a value; the result is indexed by :math:`t-1`.
+    """
+    both = levels.index.intersection(changes.index)
+    out = pd.Series(levels[both].to_numpy() - changes[both].to_numpy(), index=both - 1, dtype="float64")
+    return out.sort_index()
+
+
+def _back_from_change_rows(ind: Indicator, selected: pd.DataFrame) -> list[dict]:
+    """Rows derived by :func:`previous_from_change` from the indicator's own series."""
+    d = ind.back_from_change
+    level = selected[selected["series"] == ind.series].set_index("year")
+    change = selected[selected["series"] == d.change].set_index("year")
+    values = previous_from_change(level["value"], change["value"])
+    rows = []
+    for prev, value in values.items():
+        n, c = level.loc[prev + 1], change.loc[prev + 1]
+        rows.append(_row(
+            ind, prev, float(value), series=ind.series, sources=f"{n['source_id']};{c['source_id']}",
+            status=min((n["status"], c["status"]), key=STATUS_RANK.get), basis=n["basis"], derived=True,
+            note=f"derived: {d.formula(ind.series)} = {n['value']:g} − {c['value']:g}",
+        ))
+    return rows
+
+
 def _baseline_row(ind: Indicator, plan: Plan) -> list[dict]:
     """The base value as the annex prints it: the plan's own yardstick, never re-deflated."""
     if ind.baseline_value is None:
@@ -626,6 +657,8 @@ def indicator_panel(ind: Indicator, raw: RawData, plan: Plan, deflator: str | No
     candidates = [_baseline_row(ind, plan), _published_rows(ind, selected, ind.series, proxy=False)]
     if ind.derive is not None:
         candidates.append(_derived_rows(ind, raw.figures, raw.folder))
+    if ind.back_from_change is not None:
+        candidates.append(_back_from_change_rows(ind, selected))
     for proxy in ind.proxies:
         candidates.append(_published_rows(ind, selected, proxy, proxy=True))
     rows = _combine(ind, candidates)

@@ -11,6 +11,7 @@ so that a typo in a definitions file is found before any number is computed.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +89,17 @@ class ProvinceSeries:
 
 
 @dataclass(frozen=True)
+class BackFromChange:
+    """The year before from a level and its published change:
+    ``level(t-1) = level(t) - change(t)`` (a share and its 比上年提高…个百分点)."""
+
+    change: str
+
+    def formula(self, level: str) -> str:
+        return f"{level}(t−1) = {level}(t) − {self.change}(t)"
+
+
+@dataclass(frozen=True)
 class Indicator:
     """One key indicator of the plan, as its annex defines it."""
 
@@ -117,6 +129,19 @@ class Indicator:
     provinces: tuple[ProvinceSeries, ...] = ()
     short_zh: str = ""
     short_en: str = ""
+    back_from_change: BackFromChange | None = None
+    # What a reader sees where the annex's wording contradicts its own base (indicator 7).
+    label_zh: str = ""
+    label_en: str = ""
+    note_zh: str = ""
+
+    @property
+    def display_zh(self) -> str:
+        return self.label_zh or self.name_zh
+
+    @property
+    def display_en(self) -> str:
+        return self.label_en or self.name_en
 
     @property
     def sign(self) -> int:
@@ -206,7 +231,8 @@ _REQUIRED = (
     "id", "key", "category", "name_zh", "name_en", "unit", "unit_en", "baseline",
     "target", "target_kind", "comparator", "direction", "price_basis", "deflate_as", "series",
 )
-_OPTIONAL = ("deflator", "derive", "proxies", "note_en", "bounds", "provinces", "short")
+_OPTIONAL = ("deflator", "derive", "proxies", "note_en", "bounds", "provinces", "short", "back_from_change",
+             "label_zh", "label_en", "note_zh")
 _PROVINCE_FIELDS = {"series", "role", "per", "scale", "unit", "label_zh", "label_en"}
 _CHOICES = {
     "target_kind": get_args(TargetKind),
@@ -304,6 +330,11 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         if scale == 0:
             raise _fail(path, where, "field 'derive.scale' must not be 0")
         derive = Derivation(derive["numerator"], derive["denominator"], scale)
+    back = raw.get("back_from_change")
+    if back is not None:
+        if not isinstance(back, dict) or set(back) != {"change"} or not isinstance(back["change"], str):
+            raise _fail(path, where, "field 'back_from_change' must be {change: <series key>}")
+        back = BackFromChange(back["change"])
     proxies = raw.get("proxies") or []
     if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
         raise _fail(path, where, "field 'proxies' must be a list of series keys")
@@ -345,6 +376,11 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         declared_bounds=bounds,
         provinces=_parse_provinces(raw.get("provinces"), raw["series"], derive, path, where),
         **_parse_short(raw.get("short"), path, where),
+        back_from_change=back,
+        label_zh=str(raw.get("label_zh", "")).strip(),
+        label_en=str(raw.get("label_en", "")).strip(),
+        # YAML folds lines with a space; Chinese text takes none
+        note_zh=re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", str(raw.get("note_zh", "")).strip()),
     )
 
 

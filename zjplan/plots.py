@@ -48,6 +48,8 @@ from .forecasting import Forecast
 __all__ = [
     "STATUS_STYLE",
     "fan_chart",
+    "pace_bars",
+    "track_record_chart",
     "figure_to_png_bytes",
     "province_bars",
     "province_multiples",
@@ -80,10 +82,13 @@ CEILING_COLOR = "#d73027"
 #: JSON writers can use them as they are.
 STATUS_STYLE: dict[str, dict[str, str]] = {
     "met": {"color": "#1b7837", "symbol": "✔"},
+    "basically_met": {"color": "#7fbc41", "symbol": "◐"},
+    "achieved_early": {"color": "#1b7837", "symbol": "★"},
     "on_track": {"color": "#5aae61", "symbol": "●"},
     "at_risk": {"color": "#e08214", "symbol": "▲"},
     "off_track": {"color": "#d73027", "symbol": "✖"},
     "missed": {"color": "#a50026", "symbol": "✖"},
+    "too_few_points": {"color": "#878787", "symbol": "…"},
     "insufficient_data": {"color": "#878787", "symbol": "?"},
     "qualitative": {"color": "#4575b4", "symbol": "◆"},
 }
@@ -98,7 +103,7 @@ _TEXT = {
     "forecast": ("预测", "forecast"),
     "interval": ("{level:.0%}预测区间", "{level:.0%} interval"),
     "average": ("{start}–{end}年均增速预测", "forecast average {start}–{end}"),
-    "no_data": ("{base}年后无数据", "none after {base}"),
+    "no_data": ("{base}年后本次未采集到数据", "none collected after {base}"),
     "target": ("目标", "target"),
 }
 
@@ -172,7 +177,7 @@ def _text(key: str, lang: str, **fmt) -> str:
 
 
 def status_mark(status: str, lang: str = "zh") -> str:
-    """The symbol and word of a status, e.g. ``"● 有望实现"``."""
+    """The symbol and word of a status, e.g. ``"● 进展顺利、达到序时进度"``."""
     _check_lang(lang)
     zh, en = STATUS_LABELS[status][:2]
     word = {"zh": zh, "en": en, "both": f"{zh} {en}"}[lang]
@@ -309,9 +314,15 @@ def _forecast_point(ax, fc: Forecast, label: str, marker: str, compact: bool) ->
 
 
 def _average_forecast(ax, fc: Forecast, ind: Indicator, lang: str, compact: bool) -> None:
-    """For an average-growth target the forecast is of the average itself, not a path."""
+    """For an average-growth target the forecast is of the average over the whole period:
+    drawn as a line across the period with its interval as a band, never as one more bar."""
+    if fc.point is None or not math.isfinite(fc.point):
+        return
+    start, end = ind.baseline_year + 1 - 0.4, ind.target_year + 0.4
     label = _text("average", lang, start=ind.baseline_year + 1, end=ind.target_year)
-    _forecast_point(ax, fc, label, "D", compact)
+    ax.fill_between([start, end], [fc.lower] * 2, [fc.upper] * 2, color=FAN_COLOR, alpha=0.15, lw=0, zorder=1,
+                    gid="average_band")
+    ax.plot([start, end], [fc.point] * 2, color=FAN_COLOR, lw=1.6, ls="-.", zorder=4, label=label, gid="average_forecast")
 
 
 def _target(ax, ind: Indicator, lang: str, compact: bool) -> None:
@@ -843,3 +854,62 @@ def save_png(fig, path, dpi: float = 150) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+# --- Pace and track record --------------------------------------------------------------------
+
+def pace_bars(card: pd.DataFrame, lang: str = "zh", ax=None):
+    """完成进度 against 序时进度, one bar per indicator, sorted by their ratio.
+
+    The bar is the completion share (x − base)/(target − base) of the latest figure; the
+    black tick is the time elapsed to that figure's year. A bar past its tick is ahead of
+    schedule. Indicators without a completion share (no figure after the base, a base
+    that already met the target, a qualitative target) are left out and named below.
+    """
+    _check_lang(lang)
+    use_cjk_font()
+    have = card.dropna(subset=["completion", "elapsed"])
+    have = have.assign(_r=have["completion"] / have["elapsed"]).sort_values("_r")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.2, 0.32 * max(len(have), 3) + 1.1), layout="constrained")
+    names = {"zh": lambda r: f"{r.name} {r['name_zh']}", "en": lambda r: f"{r.name} {r['name_en']}",
+             "both": lambda r: f"{r.name} {r['name_zh']}"}[lang]
+    y = np.arange(len(have))
+    done = (100 * have["completion"]).clip(lower=-50, upper=200)
+    colors = [STATUS_STYLE[s]["color"] for s in have["status"]]
+    ax.barh(y, done, color=colors, height=0.6, zorder=2, gid="completion")
+    ax.scatter(100 * have["elapsed"], y, marker="|", s=220, color="black", zorder=3, gid="elapsed",
+               label={"zh": "序时进度", "en": "time elapsed", "both": "序时进度 / time elapsed"}[lang])
+    for yi, (v, real) in enumerate(zip(done, 100 * have["completion"])):
+        ax.text(max(v, 0) + 2, yi, f"{real:.0f}%", va="center", fontsize=7)
+    ax.set_yticks(y, [_wrap_cjk(names(r), 16) for _, r in have.iterrows()], fontsize=7)
+    ax.axvline(0, color="#999", lw=0.8)
+    ax.axvline(100, color=TARGET_COLOR, lw=0.8, ls="--")
+    ax.set_xlabel({"zh": "完成进度（%，100＝达到目标）", "en": "share of the task done (%, 100 = target)",
+                   "both": "完成进度 / share of the task done (%, 100 = target)"}[lang], fontsize=8)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.tick_params(axis="x", labelsize=7)
+    return ax
+
+
+def track_record_chart(ind: Indicator, vintages: pd.DataFrame, lang: str = "zh", ax=None):
+    """Each vintage's forecast (point and interval) against the outcome, by vintage year."""
+    _check_lang(lang)
+    use_cjk_font()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
+    v = vintages
+    ax.errorbar(v["as_of"], v["point"], yerr=[v["point"] - v["lower"], v["upper"] - v["point"]], fmt="o",
+                color=FAN_COLOR, mfc="white", capsize=3, zorder=3, gid="vintages",
+                label={"zh": "当期预测（80%区间）", "en": "forecast then (80% interval)",
+                       "both": "当期预测 / forecast then (80%)"}[lang])
+    actual = float(v["actual"].iloc[0])
+    ax.axhline(actual, color=HISTORY_COLOR, lw=1.4, gid="actual",
+               label={"zh": f"实际 {actual:.2f}", "en": f"actual {actual:.2f}", "both": f"实际 / actual {actual:.2f}"}[lang])
+    if ind.target_value is not None:
+        ax.axhline(ind.target_value, color=TARGET_COLOR, lw=0.9, ls="--", gid="target",
+                   label=f"{_text('target', lang)} {ind.target_text}")
+    ax.set_xticks(list(v["as_of"]))
+    ax.set_xlabel({"zh": "预测时点（数据截至）", "en": "vintage (data up to)", "both": "预测时点 / vintage"}[lang], fontsize=8)
+    ax.legend(fontsize=7, frameon=False)
+    return ax

@@ -140,24 +140,35 @@ def write_result(result: dict, path: str | Path) -> Path:
 
 PAGE_CSS = """
 @font-face { font-family: "Noto Sans CJK SC"; src: url("{font_url}"); }
-@page { size: A4; margin: 11mm 11mm 13mm 11mm;
+@page { size: A4; margin: 11mm 10mm 13mm 10mm;
         @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; color: #666; } }
 html { font-family: "Noto Sans CJK SC", "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.45; color: #111; }
 body { margin: 0 auto; max-width: 190mm; }
-h1 { font-size: 16pt; margin: 0 0 4pt 0; } h2 { font-size: 12pt; margin: 12pt 0 4pt 0; border-bottom: 1px solid #999; }
-h3 { font-size: 10.5pt; margin: 8pt 0 3pt 0; }
-table { border-collapse: collapse; width: 100%; font-size: 7.5pt; margin: 4pt 0; }
-table.compact { font-size: 6.5pt; line-height: 1.25; } table.compact td, table.compact th { padding: 1pt 2pt; }
-tr { page-break-inside: avoid; }
+h1 { font-size: 15pt; margin: 0 0 3pt 0; } h2 { font-size: 12pt; margin: 10pt 0 4pt 0; border-bottom: 1px solid #999;
+     page-break-after: avoid; }
+h3 { font-size: 10.5pt; margin: 8pt 0 3pt 0; page-break-after: avoid; }
+p.subtitle { font-size: 8.5pt; color: #333; margin: 0 0 4pt 0; }
+table { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 4pt 0; }
+table.compact { font-size: 7.5pt; line-height: 1.3; } table.compact td, table.compact th { padding: 1pt 2pt; }
+tr, tbody.indicator { page-break-inside: avoid; }
+div.page-start { break-before: page; }
 th, td { border-bottom: 0.5px solid #bbb; padding: 2pt 3pt; text-align: left; vertical-align: top; }
 th { background: #eee; }
-tr.category td { font-weight: bold; background: #f4f4f4; }
-table.scorecard { font-size: 7pt; line-height: 1.3; } table.scorecard td:first-child { width: 38%; }
+tr.category td { font-weight: bold; background: #f4f4f4; page-break-after: avoid; }
+table.scorecard { font-size: 8.5pt; line-height: 1.3; table-layout: fixed; }
+td.nowrap { white-space: nowrap; }
 table.scorecard td, table.scorecard th { padding: 1.5pt 2pt; }
-ul { margin: 2pt 0; padding-left: 14pt; } li { font-size: 8pt; }
-td.status { white-space: nowrap; font-weight: bold; }
+table.scorecard tr.main td { border-bottom: none; page-break-after: avoid; }
+table.scorecard tr.oneline td { color: #333; padding: 0 2pt 3pt 10pt; font-size: 8.5pt; }
+tr.legend td { font-size: 8.5pt; color: #333; border-bottom: none; }
+table.verdicts { table-layout: fixed; } table.verdicts td { padding: 1.5pt 2pt; }
+span.pending { color: #666; font-weight: normal; } table.verdicts span.en { font-size: 8pt; }
+span.en { color: #444; } span.unit { color: #555; }
+sup.mark { font-size: 6.5pt; color: #b35806; margin-left: 1pt; }
+ul { margin: 2pt 0; padding-left: 14pt; } li { font-size: 8.5pt; }
+td.status { font-weight: bold; }
 img { max-width: 100%; }
-.footnote, .jp-RenderedText pre, pre { font-size: 7.5pt; white-space: pre-wrap; }
+.footnote, .jp-RenderedText pre, pre { font-size: 8pt; white-space: pre-wrap; }
 """
 
 
@@ -499,6 +510,9 @@ class IndicatorContext:
     methods: pd.DataFrame
     backtest: pd.DataFrame
     result: dict
+    row: pd.Series = None
+    related: pd.DataFrame = None
+    vintages: pd.DataFrame = None
 
 
 def _methods_table(y: pd.Series, ind, level: float, seed: int) -> pd.DataFrame:
@@ -546,7 +560,8 @@ def indicator_context(indicator, as_of: int, level: float = 0.8, lang: str = "bo
     fc = None
     if ind.is_quantitative and len(s):
         fc = assessment.forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator, **where)
-    status = assessment.status(ind, prog, fc, assessment.outcome(ind, s))
+    card_row = assessment.assess(as_of=as_of, level=level, seed=seed, deflator=deflator, only=[ind.id], **where).loc[ind.id]
+    status = card_row["status"]
 
     nominal = price_table = None
     if ind.price_basis == "constant_2019" and ind.deflate_as != "none":
@@ -568,15 +583,21 @@ def indicator_context(indicator, as_of: int, level: float = 0.8, lang: str = "bo
                       "unit": ind.unit, "target_text": ind.target_text, "target": ind.target_value},
         "as_of": as_of, "level": level, "lang": lang, "deflator": deflator or ind.deflator,
         "status": status,
+        "judgeable": bool(card_row["judgeable"]),
+        "outcome": {k.removeprefix("outcome_") if k != "outcome" else "result": (None if pd.isna(v) else v.item() if hasattr(v, "item") else v)
+                    for k, v in card_row.items() if k.startswith("outcome")},
         "progress": prog.to_dict(),
         "forecast": None if fc is None else fc.to_dict(),
         "data": [{"year": int(r.year), "value": None if pd.isna(r.value) else round(float(r.value), 6),
                   "basis": r.basis, "derived": bool(r.derived), "proxy": bool(r.proxy), "sources": r.source_ids}
                  for r in rows.itertuples()],
     }
-    table = narrative.data_table(ind, as_of, deflator, raw_folder, definitions)
+    table = narrative.data_table(ind, as_of, deflator, raw_folder, definitions, lang)
+    related = narrative.related_figures(ind, as_of, raw_folder, lang, definitions)
+    vintages = (assessment.vintages(ind.id, level=level, seed=seed, **where)
+                if as_of >= ind.target_year and ind.is_quantitative else pd.DataFrame())
     return IndicatorContext(ind, as_of, level, lang, deflator, s, rows, table, nominal, price_table, prog, fc,
-                            status, methods, bt, validate_result(result))
+                            status, methods, bt, validate_result(result), card_row, related, vintages)
 
 
 @dataclass
@@ -590,6 +611,17 @@ class ScorecardContext:
     sources: pd.DataFrame
     gaps: pd.DataFrame
     title_html: str
+    overall: str = ""
+    final: bool = False
+    vintages: dict = field(default_factory=dict)
+    track: object = None
+
+
+def data_collected(raw_folder=None) -> str:
+    """The date the figures were collected: the latest 'accessed' date of the sources."""
+    sources = data.load_raw(raw_folder).sources
+    dates = sorted(d for d in sources["accessed"].astype(str) if d and d != "nan")
+    return dates[-1] if dates else "—"
 
 
 def scorecard_context(as_of: int, lang: str = "both", level: float = 0.8, seed: int = 0, raw_folder=None,
@@ -608,14 +640,22 @@ def scorecard_context(as_of: int, lang: str = "both", level: float = 0.8, seed: 
     forecasts = {i.id: (assessment.forecast(i.id, as_of=as_of, level=level, seed=seed, **where)
                         if i.is_quantitative and len(histories[i.id]) else None) for i in the_plan.indicators}
     sources = narrative.sources_list(as_of, raw_folder, definitions)
+    final = as_of >= the_plan.target_year
+    vintages = {}
+    if final:
+        for ind in the_plan.indicators:
+            if ind.is_quantitative:
+                vintages[ind.id] = assessment.vintages(ind.id, level=level, seed=seed, **where)
+    track = assessment.track_record(vintages.values()) if final else None
     made = dt.date.today().isoformat()
-    title = (f"<h1>{narrative.esc(the_plan.title_zh)} · {narrative.esc(narrative.say('关键指标进展简报', 'Key indicators brief', lang))}</h1>"
-             f"<p>{narrative.esc(the_plan.title_en)} ({narrative.esc(the_plan.document)})<br>"
-             f"{narrative.esc(narrative.say(f'数据截至 {as_of} 年', f'Data up to {as_of}', lang))} · "
-             f"{narrative.esc(narrative.say('生成日期', 'Made', lang))} {made} · "
-             f"{narrative.esc(narrative.say('数据版本', 'Data version', lang))} {data_version(raw_folder)}</p>")
+    kind = narrative.say("终期评估简报", "Final assessment brief", lang) if final else narrative.say("关键指标进展简报", "Key indicators brief", lang)
+    title = (f"<h1>{narrative.esc(the_plan.title_zh)} · {narrative.esc(kind)}</h1>"
+             f"<p class=\"subtitle\">{narrative.esc(the_plan.title_en)}（{narrative.esc(the_plan.document)}）<br>"
+             f"{narrative.data_header(card, as_of, data_collected(raw_folder), lang)}<br>"
+             f"{narrative.esc(narrative.say('生成日期', 'Made', lang))} {made}</p>")
     return ScorecardContext(as_of, lang, card, histories, forecasts, p, sources,
-                            narrative.gaps_table(as_of, lang, raw_folder, definitions), title)
+                            narrative.gaps_table(as_of, lang, raw_folder, definitions), title,
+                            narrative.overall_conclusion(card, as_of, lang), final, vintages, track)
 
 
 def write_scorecard_csv(card: pd.DataFrame, path: str | Path) -> Path:
