@@ -313,3 +313,25 @@ def test_each_derivation_formula(raw, ind_id):
     assert_allclose(_value(p, ind_id, 2022), expected)
     assert bool(_value(p, ind_id, 2022, "derived"))
     assert d.formula in _value(p, ind_id, 2022, "note")
+
+
+def test_a_proxy_is_derived_from_published_parts_where_it_is_not_printed(raw):
+    # Indicator 3's proxy, the 规上工业 margin, from the bulletin's profit and revenue:
+    # 6263 / 121716 × 100 = 5.1456 %, labelled both proxy and derived.
+    _with_figures(raw, FIGURES.removeprefix(HEADER)
+                  + "above_scale_industry_profit,2022,6263,亿元,current,preliminary,bulletin_2022,,\n"
+                  + "above_scale_industry_revenue,2022,12.1716,万亿元,current,preliminary,bulletin_2022,,\n")
+    p = _panel(raw)
+    assert_allclose(_value(p, 3, 2022), 6263 / 121716 * 100)
+    assert bool(_value(p, 3, 2022, "proxy")) and bool(_value(p, 3, 2022, "derived"))
+    assert _value(p, 3, 2022, "series") == "above_scale_industry_profit_margin"
+    assert _value(p, 3, 2022, "note").startswith(
+        "proxy: above_scale_industry_profit_margin. derived: above_scale_industry_profit / above_scale_industry_revenue"
+        " × 100 = 6263 / 121716 × 100")
+    # a printed margin wins over the derived one
+    _with_figures(raw, FIGURES.removeprefix(HEADER)
+                  + "above_scale_industry_profit,2022,6263,亿元,current,preliminary,bulletin_2022,,\n"
+                  + "above_scale_industry_revenue,2022,121716,亿元,current,preliminary,bulletin_2022,,\n"
+                  + "above_scale_industry_profit_margin,2022,5.2,%,ratio,preliminary,bulletin_2022,,\n")
+    assert _value(_panel(raw), 3, 2022) == 5.2
+    assert not bool(_value(_panel(raw), 3, 2022, "derived"))

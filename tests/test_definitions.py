@@ -122,6 +122,11 @@ def _ind(doc, ind_id):
         (lambda d: _ind(d, 4).update(key="Mfg VA"), r"indicator 4 .*field 'key' must be snake_case"),
         (lambda d: _ind(d, 4).update(id=3), r"duplicate indicator id\(s\): \[3\]"),
         (lambda d: d.pop("categories"), r"needs top-level sections"),
+        (lambda d: _ind(d, 3).update(proxy_derive={"gdp": {"numerator": "a", "denominator": "b"}}),
+         r"indicator 3 .*field 'proxy_derive' must map series keys listed in 'proxies'"),
+        (lambda d: _ind(d, 3)["proxy_derive"]["above_scale_industry_profit_margin"].update(scale=0),
+         r"indicator 3 .*field 'proxy_derive.above_scale_industry_profit_margin.scale' must not be 0"),
+        (lambda d: _ind(d, 3)["derive"].pop("denominator"), r"indicator 3 .*field 'derive' must be \{numerator, denominator, scale\}"),
     ],
 )
 def test_schema_errors_name_indicator_and_field(tmp_path, edit, message):

@@ -32,7 +32,7 @@ import pandas as pd
 import yaml
 
 from . import prices
-from .definitions import SAFE_LOADER, DefinitionError, Indicator, Plan, plan as default_plan
+from .definitions import SAFE_LOADER, DefinitionError, Derivation, Indicator, Plan, plan as default_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = ROOT / "data" / "raw"
@@ -554,9 +554,13 @@ def _derived_basis(numerator: str, denominator: str) -> str:
     return "current"
 
 
-def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path) -> list[dict]:
-    """Numerator over denominator per year, both of one vintage (:func:`same_vintage`)."""
-    d = ind.derive
+def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path, d: Derivation,
+                  series: str | None = None) -> list[dict]:
+    """Numerator over denominator per year, both of one vintage (:func:`same_vintage`).
+
+    With ``series`` (a proxy's key) the rows are that proxy, derived, and labelled proxy.
+    """
+    proxy = series is not None
     years = set(figures.loc[figures["series"] == d.numerator, "year"]) & set(figures.loc[figures["series"] == d.denominator, "year"])
     rows = []
     for year in sorted(years):
@@ -571,10 +575,11 @@ def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path) -> list[d
         value = n["value"] / m["value"] * d.scale
         basis = _derived_basis(n["basis"], m["basis"])
         status = min((n["status"], m["status"]), key=STATUS_RANK.get)
+        label = f"proxy: {series}. " if proxy else ""
         rows.append(_row(
-            ind, year, value, series=ind.series, sources=f"{n['source_id']};{m['source_id']}",
-            status=status, basis=basis, derived=True,
-            note=f"derived: {d.formula} = {n['value']:g} / {m['value']:g} × {d.scale:g}",
+            ind, year, value, series=series or ind.series, sources=f"{n['source_id']};{m['source_id']}",
+            status=status, basis=basis, derived=True, proxy=proxy,
+            note=f"{label}derived: {d.formula} = {n['value']:.12g} / {m['value']:.12g} × {d.scale:g}",
         ))
     return rows
 
@@ -656,11 +661,14 @@ def indicator_panel(ind: Indicator, raw: RawData, plan: Plan, deflator: str | No
     selected = select_latest(raw.figures)
     candidates = [_baseline_row(ind, plan), _published_rows(ind, selected, ind.series, proxy=False)]
     if ind.derive is not None:
-        candidates.append(_derived_rows(ind, raw.figures, raw.folder))
+        candidates.append(_derived_rows(ind, raw.figures, raw.folder, ind.derive))
     if ind.back_from_change is not None:
         candidates.append(_back_from_change_rows(ind, selected))
+    derived_proxies = dict(ind.proxy_derive)
     for proxy in ind.proxies:
         candidates.append(_published_rows(ind, selected, proxy, proxy=True))
+        if proxy in derived_proxies:
+            candidates.append(_derived_rows(ind, raw.figures, raw.folder, derived_proxies[proxy], series=proxy))
     rows = _combine(ind, candidates)
     name = deflator or ind.deflator
     index = None
@@ -725,8 +733,10 @@ def check_plan_series(the_plan: Plan, raw: RawData) -> None:
     """Every series a definitions file names (own, derivation parts, proxies) is declared in series.meta.yml."""
     for ind in the_plan.indicators:
         named = [("series", ind.series), *(("proxies", p) for p in ind.proxies)]
-        if ind.derive is not None:
-            named += [("derive.numerator", ind.derive.numerator), ("derive.denominator", ind.derive.denominator)]
+        derivations = [("derive", ind.derive)] if ind.derive is not None else []
+        derivations += [(f"proxy_derive.{key}", d) for key, d in ind.proxy_derive]
+        for field_name, d in derivations:
+            named += [(f"{field_name}.numerator", d.numerator), (f"{field_name}.denominator", d.denominator)]
         for field_name, key in named:
             if key not in raw.meta:
                 raise DefinitionError(f"{the_plan.path or 'definitions'}: indicator {ind.id} ({ind.key}): field "

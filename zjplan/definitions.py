@@ -124,6 +124,9 @@ class Indicator:
     deflator: Deflator | None = None
     derive: Derivation | None = None
     proxies: tuple[str, ...] = ()
+    # A proxy computed from published parts where it is not published itself
+    # (规上工业 profit / revenue for the manufacturing margin), as (proxy key, derivation).
+    proxy_derive: tuple[tuple[str, Derivation], ...] = ()
     note_en: str = ""
     declared_bounds: tuple[float, float] | None = None  # the file's `bounds`, where a default does not fit
     provinces: tuple[ProvinceSeries, ...] = ()
@@ -231,7 +234,7 @@ _REQUIRED = (
     "id", "key", "category", "name_zh", "name_en", "unit", "unit_en", "baseline",
     "target", "target_kind", "comparator", "direction", "price_basis", "deflate_as", "series",
 )
-_OPTIONAL = ("deflator", "derive", "proxies", "note_en", "bounds", "provinces", "short", "back_from_change",
+_OPTIONAL = ("deflator", "derive", "proxies", "proxy_derive", "note_en", "bounds", "provinces", "short", "back_from_change",
              "label_zh", "label_en", "note_zh")
 _PROVINCE_FIELDS = {"series", "role", "per", "scale", "unit", "label_zh", "label_en"}
 _CHOICES = {
@@ -270,6 +273,19 @@ def _choice(raw: dict, name: str, path: Path, where: str, allow_none: bool = Fal
     if value not in _CHOICES[name]:
         raise _fail(path, where, f"field '{name}' must be one of {list(_CHOICES[name])}, got {value!r}")
     return value
+
+
+def _parse_derivation(value: Any, path: Path, where: str, name: str) -> Derivation | None:
+    """``{numerator, denominator, scale}`` with series keys as text, or None where absent."""
+    if value is None:
+        return None
+    if (not isinstance(value, dict) or not {"numerator", "denominator"} <= set(value) <= {"numerator", "denominator", "scale"}
+            or not all(isinstance(value[k], str) and value[k] for k in ("numerator", "denominator"))):
+        raise _fail(path, where, f"field '{name}' must be {{numerator, denominator, scale}} with series keys as text")
+    scale = _number(value.get("scale", 1), path, where, f"{name}.scale", allow_none=False)
+    if scale == 0:
+        raise _fail(path, where, f"field '{name}.scale' must not be 0")
+    return Derivation(value["numerator"], value["denominator"], scale)
 
 
 def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos: int) -> Indicator:
@@ -321,15 +337,7 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
     if price_basis != "constant_2019" and (deflator is not None or deflate_as != "none"):
         raise _fail(path, where, "only a constant_2019 indicator takes a deflator")
 
-    derive = raw.get("derive")
-    if derive is not None:
-        if (not isinstance(derive, dict) or not {"numerator", "denominator"} <= set(derive) <= {"numerator", "denominator", "scale"}
-                or not all(isinstance(derive[k], str) and derive[k] for k in ("numerator", "denominator"))):
-            raise _fail(path, where, "field 'derive' must be {numerator, denominator, scale} with series keys as text")
-        scale = _number(derive.get("scale", 1), path, where, "derive.scale", allow_none=False)
-        if scale == 0:
-            raise _fail(path, where, "field 'derive.scale' must not be 0")
-        derive = Derivation(derive["numerator"], derive["denominator"], scale)
+    derive = _parse_derivation(raw.get("derive"), path, where, "derive")
     back = raw.get("back_from_change")
     if back is not None:
         if not isinstance(back, dict) or set(back) != {"change"} or not isinstance(back["change"], str):
@@ -338,6 +346,11 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
     proxies = raw.get("proxies") or []
     if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
         raise _fail(path, where, "field 'proxies' must be a list of series keys")
+    proxy_derive = raw.get("proxy_derive") or {}
+    if not isinstance(proxy_derive, dict) or not set(proxy_derive) <= set(proxies):
+        raise _fail(path, where, "field 'proxy_derive' must map series keys listed in 'proxies' to "
+                                 "{numerator, denominator, scale}")
+    proxy_derive = tuple((key, _parse_derivation(d, path, where, f"proxy_derive.{key}")) for key, d in proxy_derive.items())
 
     bounds = raw.get("bounds")
     if bounds is not None:
@@ -372,6 +385,7 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         deflator=deflator,
         derive=derive,
         proxies=tuple(proxies),
+        proxy_derive=proxy_derive,
         note_en=str(raw.get("note_en", "")).strip(),
         declared_bounds=bounds,
         provinces=_parse_provinces(raw.get("provinces"), raw["series"], derive, path, where),

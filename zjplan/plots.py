@@ -235,6 +235,13 @@ def _target_label(ind: Indicator, lang: str, compact: bool = False) -> str:
     return {"zh": zh, "en": en, "both": f"{zh} / {en}"}[lang]
 
 
+def _wrap_cjk(text: str, width: int) -> str:
+    """Break text without spaces into lines of equal length, at most ``width`` characters."""
+    lines = max(1, math.ceil(len(text) / width))
+    step = math.ceil(len(text) / lines)
+    return "\n".join(text[i:i + step] for i in range(0, len(text), step))
+
+
 def _title(ind: Indicator, lang: str, compact: bool) -> str:
     """Full names; in compact panels "N short name", one line per language."""
     if not compact:
