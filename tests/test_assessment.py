@@ -217,3 +217,16 @@ def test_missed_outcome(raw_with_2025, value, expected):
     text = (raw_with_2025 / "figures.csv").read_text(encoding="utf-8").replace("2025,19.2", f"2025,{value}")
     (raw_with_2025 / "figures.csv").write_text(text, encoding="utf-8")
     assert zjplan.assess(as_of=2025, raw_folder=raw_with_2025).loc[6, "status"] == expected
+
+
+def test_an_indicator_declares_which_calibration_serves_it():
+    # Indicator 13 (water per unit of value added, falling by design) is forecast with the
+    # M3 calibration, as its definition says; the others with the provincial one.
+    ind = zjplan.indicator(13)
+    assert ind.calibration == "m3" and zjplan.indicator(11).calibration == "domain"
+    y = zjplan.series(13, as_of=2024)
+    fc = zjplan.forecast(13, as_of=2024)
+    same = zjplan.forecast_series(y, to_year=2025, target=20, direction="lower", log=assess.model_on_logs(ind),
+                                  calibration="m3")
+    assert fc.point == same.point and fc.prob_meet == same.prob_meet
+    assert fc.point < y.iloc[-1]  # a falling intensity is not forecast to turn up

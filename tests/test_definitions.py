@@ -126,6 +126,8 @@ def _ind(doc, ind_id):
          r"indicator 3 .*field 'proxy_derive' must map series keys listed in 'proxies'"),
         (lambda d: _ind(d, 3)["proxy_derive"]["above_scale_industry_profit_margin"].update(scale=0),
          r"indicator 3 .*field 'proxy_derive.above_scale_industry_profit_margin.scale' must not be 0"),
+        (lambda d: _ind(d, 13).update(calibration="provincial"),
+         r"indicator 13 .*field 'calibration' must be one of \['domain', 'm3'\], got 'provincial'"),
         (lambda d: _ind(d, 3)["derive"].pop("denominator"), r"indicator 3 .*field 'derive' must be \{numerator, denominator, scale\}"),
     ],
 )

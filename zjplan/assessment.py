@@ -404,7 +404,8 @@ def forecast(ref, as_of: int | None = None, level: float = 0.8, method: str = "a
     if len(y) and y.index.max() >= ind.target_year:
         y = y[y.index < ind.target_year]  # forecast the target year as if unseen; outcome mode compares
     fc = forecast_series(y, to_year=ind.target_year, level=level, method=method, target=target,
-                         direction=ind.direction, seed=seed, bounds=ind.bounds, log=model_on_logs(ind))
+                         direction=ind.direction, seed=seed, bounds=ind.bounds, log=model_on_logs(ind),
+                         calibration=ind.calibration)
     if ind.target_kind == "average_growth":
         return _average_growth_forecast(fc, s, ind)
     return fc

@@ -31,6 +31,8 @@ PriceBasis = Literal["current", "constant_2019", "comparable", "ratio"]
 Deflator = Literal["ppi", "gdp_deflator"]
 DeflateAs = Literal["amount", "intensity", "none"]
 Role = Literal["indicator", "proxy", "context"]
+# Which stored calibration of the forecast engine serves the indicator (zjplan.forecasting).
+Calibration = Literal["domain", "m3"]
 
 
 class DefinitionError(ValueError):
@@ -127,6 +129,7 @@ class Indicator:
     # A proxy computed from published parts where it is not published itself
     # (规上工业 profit / revenue for the manufacturing margin), as (proxy key, derivation).
     proxy_derive: tuple[tuple[str, Derivation], ...] = ()
+    calibration: Calibration = "domain"
     note_en: str = ""
     declared_bounds: tuple[float, float] | None = None  # the file's `bounds`, where a default does not fit
     provinces: tuple[ProvinceSeries, ...] = ()
@@ -234,7 +237,7 @@ _REQUIRED = (
     "id", "key", "category", "name_zh", "name_en", "unit", "unit_en", "baseline",
     "target", "target_kind", "comparator", "direction", "price_basis", "deflate_as", "series",
 )
-_OPTIONAL = ("deflator", "derive", "proxies", "proxy_derive", "note_en", "bounds", "provinces", "short", "back_from_change",
+_OPTIONAL = ("deflator", "derive", "proxies", "proxy_derive", "calibration", "note_en", "bounds", "provinces", "short", "back_from_change",
              "label_zh", "label_en", "note_zh")
 _PROVINCE_FIELDS = {"series", "role", "per", "scale", "unit", "label_zh", "label_en"}
 _CHOICES = {
@@ -245,6 +248,7 @@ _CHOICES = {
     "deflator": get_args(Deflator),
     "deflate_as": get_args(DeflateAs),
     "role": get_args(Role),
+    "calibration": get_args(Calibration),
 }
 
 
@@ -386,6 +390,7 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         derive=derive,
         proxies=tuple(proxies),
         proxy_derive=proxy_derive,
+        calibration=_choice(raw, "calibration", path, where, allow_none=True) or "domain",
         note_en=str(raw.get("note_en", "")).strip(),
         declared_bounds=bounds,
         provinces=_parse_provinces(raw.get("provinces"), raw["series"], derive, path, where),

@@ -523,7 +523,7 @@ def _methods_table(y: pd.Series, ind, level: float, seed: int) -> pd.DataFrame:
     for method in METHODS:
         try:
             fc = forecast_series(y, to_year=ind.target_year, level=level, method=method, seed=seed, bounds=ind.bounds,
-                                 log=model_on_logs(ind))
+                                 log=model_on_logs(ind), calibration=ind.calibration)
         except ValueError as exc:
             rows.append({"method": method, "forecast": None, "lower": None, "upper": None, "note": str(exc)})
             continue
