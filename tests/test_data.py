@@ -80,7 +80,7 @@ def test_derived_share_from_parts(raw):
     assert_allclose(_value(p, 9, 2021), 8348 / 73500 * 100)
     assert bool(_value(p, 9, 2021, "derived"))
     assert "digital_core_va / gdp" in _value(p, 9, 2021, "note")
-    assert _value(p, 9, 2021, "source_ids") == "bulletin_2021;bulletin_2021"
+    assert _value(p, 9, 2021, "source_ids") == "bulletin_2021"  # each source once
 
 
 def test_derived_share_never_mixes_census_vintages(raw):

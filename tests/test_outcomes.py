@@ -84,7 +84,7 @@ def test_derivation_from_change_in_the_panel(tmp_path):
     row = p[(p["indicator_id"] == 6) & (p["year"] == 2024)].iloc[0]
     assert row["value"] == pytest.approx(17.2)
     assert row["derived"] and not row["proxy"]
-    assert row["status"] == "preliminary" and row["source_ids"] == "b;b"
+    assert row["status"] == "preliminary" and row["source_ids"] == "b"
     assert "hitech_mfg_va_share(t−1) = hitech_mfg_va_share(t) − hitech_mfg_va_share_change_pp(t) = 18.2 − 1" in row["note"]
 
 

@@ -418,4 +418,4 @@ def test_rank_chart_puts_rank_one_on_top_and_keeps_end_labels_apart():
     assert set(labels) == {"浙江", "江苏", "广东", "山东", "上海"}
     ys = sorted(labels.values())
     assert min(b - a for a, b in zip(ys, ys[1:])) >= 0.05 * history["n"].max() - 1e-9
-    assert ax.get_title("left").startswith("名次变化:高技术产业营业收入")
+    assert ax.get_title("left").startswith("名次变化：高技术产业营业收入")

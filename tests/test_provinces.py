@@ -216,13 +216,13 @@ def test_rank_history_and_words_for_indicator_12():
     assert list(zj[["year", "rank", "n"]].itertuples(index=False, name=None)) == [(2020, 29, 30)]
     assert set(hist["region"]) == {"浙江", "江苏", "广东", "山东", "上海"}
     text = provinces.sentence(zjplan.compare(12), "both")
-    assert "浙江+6.34%,在30个省份中居第29位" in text and "rank 29 of 30 provinces" in text
+    assert "浙江+6.34%，在30个省份中居第29位" in text and "rank 29 of 30 provinces" in text
     assert "上海第2" in text and "Jiangsu 6" in text
     reading = provinces.leading_reading(12, lang="both")
     assert "2020年第29/30位" in reading and "浙江未处于领先" in reading
     assert "does not lead" in reading and "no trend" in reading and "not the level" in reading
     # and Zhejiang's own figures beside the rank: the 2020 table's +6.34 and the bulletins' 规上工业 changes
-    assert "浙江本身:万元地区生产总值能耗比上年升降 2020 +6.34;规模以上工业单位增加值能耗比上年升降 2024 -1.60" in reading
+    assert "浙江本身：万元地区生产总值能耗比上年升降 2020 +6.34；规模以上工业单位增加值能耗比上年升降 2024 -1.60" in reading
 
 
 def test_leading_reading_sees_a_trend_over_several_years(raw):

@@ -554,6 +554,11 @@ def _derived_basis(numerator: str, denominator: str) -> str:
     return "current"
 
 
+def _source_ids(*figures) -> str:
+    """The sources of a derived value, each once, in the order of its inputs."""
+    return ";".join(dict.fromkeys(f["source_id"] for f in figures))
+
+
 def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path, d: Derivation,
                   series: str | None = None) -> list[dict]:
     """Numerator over denominator per year, both of one vintage (:func:`same_vintage`).
@@ -577,7 +582,7 @@ def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path, d: Deriva
         status = min((n["status"], m["status"]), key=STATUS_RANK.get)
         label = f"proxy: {series}. " if proxy else ""
         rows.append(_row(
-            ind, year, value, series=series or ind.series, sources=f"{n['source_id']};{m['source_id']}",
+            ind, year, value, series=series or ind.series, sources=_source_ids(n, m),
             status=status, basis=basis, derived=True, proxy=proxy,
             note=f"{label}derived: {d.formula} = {n['value']:.12g} / {m['value']:.12g} × {d.scale:g}",
         ))
@@ -608,7 +613,7 @@ def _back_from_change_rows(ind: Indicator, selected: pd.DataFrame) -> list[dict]
     for prev, value in values.items():
         n, c = level.loc[prev + 1], change.loc[prev + 1]
         rows.append(_row(
-            ind, prev, float(value), series=ind.series, sources=f"{n['source_id']};{c['source_id']}",
+            ind, prev, float(value), series=ind.series, sources=_source_ids(n, c),
             status=min((n["status"], c["status"]), key=STATUS_RANK.get), basis=n["basis"], derived=True,
             note=f"derived: {d.formula(ind.series)} = {n['value']:g} − {c['value']:g}",
         ))

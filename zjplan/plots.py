@@ -757,8 +757,8 @@ def rank_chart(history: pd.DataFrame, *, ax=None, lang: str = "zh"):
     ax.set_ylabel({"zh": "名次(1 = 最好)", "en": "rank (1 = best)", "both": "名次 rank (1 = best)"}[lang])
     a = history.attrs
     if a:
-        title = {"zh": f"名次变化:{a['label_zh']}", "en": f"Rank over time: {a['label_en']}",
-                 "both": f"名次变化:{a['label_zh']}\nRank over time: {a['label_en']}"}[lang]
+        title = {"zh": f"名次变化：{a['label_zh']}", "en": f"Rank over time: {a['label_en']}",
+                 "both": f"名次变化：{a['label_zh']}\nRank over time: {a['label_en']}"}[lang]
         ax.set_title(title, loc="left", fontsize=10)
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     for side in ("top", "right"):

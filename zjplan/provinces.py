@@ -345,14 +345,14 @@ def sentence(table: pd.DataFrame, lang: str = "both") -> str:
     peers_zh = "、".join(f"{r.region}第{r.rank}" for r in peers.itertuples())
     peers_en = ", ".join(f"{REGION_EN.get(r.region, r.region)} {r.rank}" for r in peers.itertuples())
     if home.empty:
-        zh = f"{year}年{a['label_zh']}({zh_role}):{n}个省份有数据,浙江无数据。"
+        zh = f"{year}年{a['label_zh']}（{zh_role}）：{n}个省份有数据，浙江无数据。"
         en = f"{year}, {a['label_en']} ({en_role}): {n} provinces have a value; Zhejiang has none."
     else:
         h = home.iloc[0]
         value = f"{_num(h['value'], signed)}{f'({unit})' if '=' in unit else unit}"  # an index base in brackets
         value_en = f"{_num(h['value'], signed)}{UNIT_EN.get(unit, unit)}"
-        zh = (f"{year}年{a['label_zh']}({zh_role}):浙江{value},在{n}个省份中居第{h['rank']}位"
-              f"(1为最好,{better[0]})" + (f";{peers_zh}" if peers_zh else "") + "。")
+        zh = (f"{year}年{a['label_zh']}（{zh_role}）：浙江{value}，在{n}个省份中居第{h['rank']}位"
+              f"（1为最好，{better[0]}）" + (f"；{peers_zh}" if peers_zh else "") + "。")
         en = (f"{year}, {a['label_en']} ({en_role}): Zhejiang {value_en}, rank {h['rank']} of {n} provinces "
               f"(1 = best, {better[1]})" + (f"; peers: {peers_en}" if peers_en else "") + ".")
     return say(zh, en, lang) if lang != "both" else f"{zh}\n\n{en}"
@@ -379,11 +379,11 @@ def leading_reading(ref, *, as_of: int | None = None, lang: str = "both", raw_fo
     a = last.attrs
     home = hist[hist["region"] == data.HOME_REGION].sort_values("year")
     zh_role, en_role = ROLE_TEXT[a["role"]]
-    zh = [f"「领先」的读法:在有数据的省份中排名前三分之一(排名 ≤ ⌈n/3⌉),所用数据为{a['label_zh']}({zh_role})。"]
+    zh = [f"「领先」的读法：在有数据的省份中排名前三分之一（排名 ≤ ⌈n/3⌉），所用数据为{a['label_zh']}（{zh_role}）。"]
     en = [f"Reading of 「领先」 (leading): a rank within the best third of the provinces with a value (rank ≤ ⌈n/3⌉), "
           f"on {a['label_en'][:1].lower() + a['label_en'][1:]} ({en_role})."]
     if a["role"] != "indicator":
-        zh.append("这不是规划指标本身,只是各省都公布的最接近的数据。")
+        zh.append("这不是规划指标本身，只是各省都公布的最接近的数据。")
         en.append("It is not the plan's own measure, only the nearest one published for every province.")
     if home.empty:
         zh.append("浙江在这些年份没有数据。")
@@ -395,7 +395,7 @@ def leading_reading(ref, *, as_of: int | None = None, lang: str = "both", raw_fo
         leading.append(r.rank <= cut)
         per_year_zh.append(f"{r.year}年第{r.rank}/{r.n}位")
         per_year_en.append(f"{r.year}: {r.rank} of {r.n}")
-    zh.append("浙江排名:" + "、".join(per_year_zh) + "。")
+    zh.append("浙江排名：" + "、".join(per_year_zh) + "。")
     en.append("Zhejiang's rank: " + "; ".join(per_year_en) + ".")
     if len(home) >= 2:
         first, final = home.iloc[0], home.iloc[-1]
@@ -405,22 +405,22 @@ def leading_reading(ref, *, as_of: int | None = None, lang: str = "both", raw_fo
         en.append(f"From {int(first['year'])} to {int(final['year'])} the rank " + (
             f"rose by {moved}." if moved > 0 else f"fell by {-moved}." if moved < 0 else "did not change."))
     else:
-        zh.append("只有一个年份的省际数据,无法判断排名趋势。")
+        zh.append("只有一个年份的省际数据，无法判断排名趋势。")
         en.append("Only one year of provincial data: no trend in the rank can be read.")
     if all(leading):
-        zh.append("按此读法,浙江处于领先。")
+        zh.append("按此读法，浙江处于领先。")
         en.append("On this reading Zhejiang leads.")
     elif not any(leading):
-        zh.append("按此读法,浙江未处于领先。")
+        zh.append("按此读法，浙江未处于领先。")
         en.append("On this reading Zhejiang does not lead.")
     else:
-        zh.append("按此读法,浙江仅在部分年份领先。")
+        zh.append("按此读法，浙江仅在部分年份领先。")
         en.append("On this reading Zhejiang leads in some years only.")
     own_zh, own_en = _own_trend(ref, as_of, raw_folder, definitions)
     zh.append(own_zh)
     en.append(own_en)
     if last.attrs["change"]:
-        zh.append("所比较的是比上年的变化而非水平:变化排名靠后不等于水平不领先,判断水平需要各省同口径的水平数据。")
+        zh.append("所比较的是比上年的变化而非水平：变化排名靠后不等于水平不领先，判断水平需要各省同口径的水平数据。")
         en.append("What is ranked is the change on the previous year, not the level: a low rank on the change does not "
                   "say the level is not leading; the level needs every province's level on one basis.")
     zh_text, en_text = "".join(t for t in zh if t), " ".join(t for t in en if t)
@@ -442,7 +442,7 @@ def _own_trend(ref, as_of, raw_folder, definitions) -> tuple[str, str]:
         name_en = _name(series, raw, "en")
         parts_zh.append(f"{_name(series, raw, 'zh')} " + "、".join(values))
         parts_en.append(f"{name_en[:1].lower() + name_en[1:]} " + ", ".join(values))
-    return ("浙江本身:" + ";".join(parts_zh) + f"({ind.unit})。",
+    return ("浙江本身：" + "；".join(parts_zh) + f"（{ind.unit}）。",
             "Zhejiang's own figures: " + "; ".join(parts_en) + f" ({ind.unit_en}).")
 
 
@@ -498,7 +498,7 @@ def brief_section(as_of: int, lang: str = "both", raw_folder=None, definitions=N
     plt.close(fig)
     peers = "、".join(the_plan.peers)
     peers_en = ", ".join(REGION_EN.get(p, p) for p in the_plan.peers)
-    intro = say(f"各省排名,左为最好;深色为浙江,中蓝为对比省份({peers});斜线为替代指标,空心为两项公布数之比;右上角为浙江的名次。",
+    intro = say(f"各省排名，左为最好；深色为浙江，中蓝为对比省份（{peers}）；斜线为替代指标，空心为两项公布数之比；右上角为浙江的名次。",
                 f"Provinces ranked, best on the left: Zhejiang dark, peers mid blue ({peers_en}); hatched: proxy; "
                 "hollow: a ratio of two published series; corner: Zhejiang's rank.", lang)
     table = standing_table(tables, lang, definitions).to_html(index=False, escape=True, classes="compact")
