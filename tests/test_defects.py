@@ -229,7 +229,7 @@ def test_defect_05_missing_file_is_a_data_error(raw, name):
 
 def test_defect_05_series_meta_as_a_list(raw):
     (raw / "series.meta.yml").write_text("- ppi\n- gdp\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"series.meta.yml: must be a mapping with a 'series' mapping"):
+    with pytest.raises(DataError, match=r"series.meta.yml: must be a mapping"):
         data.load_raw(raw)
 
 

@@ -63,13 +63,26 @@ SECTIONS = {"B": range(6, 13), "C": range(13, 44), "D": range(44, 47)}  # mining
 # Manufacturing totals derived as the sum of a table's division rows.
 DIVISION_SUMS = {"above_scale_industry_revenue": "above_scale_mfg_revenue",
                  "above_scale_industry_profit": "above_scale_mfg_profit"}
-# The 31 provinces by their short names, and the nation: a typo (浙江省) would otherwise
-# be counted as a 32nd province.
-REGIONS = (
-    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
-    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆",
-    "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", NATIONAL,
+# The 31 provincial regions: the short name the data's `region` column holds, the full
+# name the statistics portal and the bulletins print, and the English name. One table for
+# every module that names a province.
+PROVINCES = (
+    ("北京", "北京市", "Beijing"), ("天津", "天津市", "Tianjin"), ("河北", "河北省", "Hebei"),
+    ("山西", "山西省", "Shanxi"), ("内蒙古", "内蒙古自治区", "Inner Mongolia"), ("辽宁", "辽宁省", "Liaoning"),
+    ("吉林", "吉林省", "Jilin"), ("黑龙江", "黑龙江省", "Heilongjiang"), ("上海", "上海市", "Shanghai"),
+    ("江苏", "江苏省", "Jiangsu"), ("浙江", "浙江省", "Zhejiang"), ("安徽", "安徽省", "Anhui"),
+    ("福建", "福建省", "Fujian"), ("江西", "江西省", "Jiangxi"), ("山东", "山东省", "Shandong"),
+    ("河南", "河南省", "Henan"), ("湖北", "湖北省", "Hubei"), ("湖南", "湖南省", "Hunan"),
+    ("广东", "广东省", "Guangdong"), ("广西", "广西壮族自治区", "Guangxi"), ("海南", "海南省", "Hainan"),
+    ("重庆", "重庆市", "Chongqing"), ("四川", "四川省", "Sichuan"), ("贵州", "贵州省", "Guizhou"),
+    ("云南", "云南省", "Yunnan"), ("西藏", "西藏自治区", "Tibet"), ("陕西", "陕西省", "Shaanxi"),
+    ("甘肃", "甘肃省", "Gansu"), ("青海", "青海省", "Qinghai"), ("宁夏", "宁夏回族自治区", "Ningxia"),
+    ("新疆", "新疆维吾尔自治区", "Xinjiang"),
 )
+REGION_BY_FULL_NAME = {full: short for short, full, _ in PROVINCES}
+REGION_EN = {short: en for short, _, en in PROVINCES}
+# The provinces and the nation: a typo (浙江省) would otherwise be counted as a 32nd province.
+REGIONS = (*REGION_EN, NATIONAL)
 # Bases whose value is a change in per cent: a fall of 100 % or more cannot be.
 CHANGE_BASES = ("pct_change", "comparable_growth")
 
@@ -233,13 +246,23 @@ def load_sources(folder: Path) -> pd.DataFrame:
     return pd.DataFrame(records).set_index("source_id")
 
 
-def load_series_meta(folder: Path) -> dict[str, SeriesMeta]:
-    path = folder / "series.meta.yml"
+def read_yaml(path: Path, what: str) -> dict:
+    """A YAML file that must hold a mapping; ``what`` names it in the errors."""
+    if not path.exists():
+        raise DataError(f"{path}: file not found ({what})")
     try:
         doc = yaml.load(read_text(path), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("series") or {}, dict):
+    if not isinstance(doc, dict):
+        raise DataError(f"{path}: must be a mapping ({what}), got a {type(doc).__name__}")
+    return doc
+
+
+def load_series_meta(folder: Path) -> dict[str, SeriesMeta]:
+    path = folder / "series.meta.yml"
+    doc = read_yaml(path, "what each series holds")
+    if not isinstance(doc.get("series") or {}, dict):
         raise DataError(f"{path}: must be a mapping with a 'series' mapping (key: {{unit, name_zh, name_en}})")
     out = {}
     for key, meta in (doc.get("series") or {}).items():

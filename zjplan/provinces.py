@@ -42,15 +42,7 @@ MIN_PROVINCES = 20
 LEADING_SHARE = 1 / 3
 
 #: English names of the provincial regions (short Chinese names as in the data).
-REGION_EN = {
-    "北京": "Beijing", "天津": "Tianjin", "河北": "Hebei", "山西": "Shanxi", "内蒙古": "Inner Mongolia",
-    "辽宁": "Liaoning", "吉林": "Jilin", "黑龙江": "Heilongjiang", "上海": "Shanghai", "江苏": "Jiangsu",
-    "浙江": "Zhejiang", "安徽": "Anhui", "福建": "Fujian", "江西": "Jiangxi", "山东": "Shandong",
-    "河南": "Henan", "湖北": "Hubei", "湖南": "Hunan", "广东": "Guangdong", "广西": "Guangxi",
-    "海南": "Hainan", "重庆": "Chongqing", "四川": "Sichuan", "贵州": "Guizhou", "云南": "Yunnan",
-    "西藏": "Tibet", "陕西": "Shaanxi", "甘肃": "Gansu", "青海": "Qinghai", "宁夏": "Ningxia",
-    "新疆": "Xinjiang",
-}
+REGION_EN = data.REGION_EN
 
 #: Units as an English sentence writes them (a unit not listed is written as it is).
 UNIT_EN = {"亿元": " (100 million yuan)", "万元": " (10,000 yuan)", "件": " patents", "家": " firms",

@@ -24,7 +24,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from .. import data
 from ..data import DataError
@@ -82,12 +81,7 @@ def _placeholders(words: dict) -> dict[str, str]:
 def load_catalogue(folder: Path) -> Catalogue:
     """The phrase catalogue, with every pattern compiled (a bad one names its series)."""
     path = folder / CATALOGUE_FILE
-    if not path.exists():
-        raise DataError(f"{path}: not found (the bulletin phrase catalogue)")
-    try:
-        doc = yaml.safe_load(data.read_text(path)) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML: {exc}") from None
+    doc = data.read_yaml(path, "the bulletin phrase catalogue")
     words = doc.get("words") or {}
     if not {"up", "down", "hedges_before", "hedges_after"} <= set(words):
         raise DataError(f"{path}: words: needs up, down, hedges_before and hedges_after")

@@ -22,18 +22,9 @@ from pathlib import Path
 from .. import data
 from ..data import DataError
 
-# The project's short region names (as in energy_by_province.csv), by the names the
-# statistics portal and the bulletins print. One table for all 31 provinces.
-REGIONS = {
-    "北京市": "北京", "天津市": "天津", "河北省": "河北", "山西省": "山西", "内蒙古自治区": "内蒙古",
-    "辽宁省": "辽宁", "吉林省": "吉林", "黑龙江省": "黑龙江", "上海市": "上海", "江苏省": "江苏",
-    "浙江省": "浙江", "安徽省": "安徽", "福建省": "福建", "江西省": "江西", "山东省": "山东",
-    "河南省": "河南", "湖北省": "湖北", "湖南省": "湖南", "广东省": "广东", "广西壮族自治区": "广西",
-    "海南省": "海南", "重庆市": "重庆", "四川省": "四川", "贵州省": "贵州", "云南省": "云南",
-    "西藏自治区": "西藏", "陕西省": "陕西", "甘肃省": "甘肃", "青海省": "青海", "宁夏回族自治区": "宁夏",
-    "新疆维吾尔自治区": "新疆",
-}
-SHORT_REGIONS = frozenset(REGIONS.values()) | {data.NATIONAL}
+# The project's short region names by the names the statistics portal and the bulletins
+# print: one table for all 31 provinces (zjplan.data.PROVINCES).
+REGIONS = data.REGION_BY_FULL_NAME
 
 OUT_COLUMNS = ("region",) + data.FIGURE_COLUMNS
 NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
@@ -49,7 +40,7 @@ def region_name(text: str) -> str | None:
     name = normalize(text)
     if name in REGIONS:
         return REGIONS[name]
-    return name if name in SHORT_REGIONS else None
+    return name if name in data.REGIONS else None
 
 
 def check_region(region: str) -> str:

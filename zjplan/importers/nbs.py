@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .. import data
 from ..data import DataError
@@ -58,12 +57,7 @@ class PortalIndicator:
 def load_indicator_map(folder: Path) -> dict[str, PortalIndicator]:
     """``nbs_indicators.yml``: the portal's indicator names → series key, unit, basis."""
     path = folder / MAP_FILE
-    if not path.exists():
-        raise DataError(f"{path}: not found (the map from the portal's indicator names to series keys)")
-    try:
-        doc = yaml.safe_load(data.read_text(path)) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML: {exc}") from None
+    doc = data.read_yaml(path, "the map from the portal's indicator names to series keys")
     out = {}
     for key, entry in (doc.get("indicators") or {}).items():
         if not isinstance(entry, dict) or not {"names", "unit", "basis"} <= set(entry):
