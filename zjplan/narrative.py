@@ -512,14 +512,20 @@ def outcome_line(row, lang: str) -> str:
     return join(zh, en, lang)
 
 
+def _add_forecast(row, zh: list[str], en: list[str], lead_zh: str, lead_en: str) -> None:
+    """The forecast and the model's P(meet), one sentence per language."""
+    value = value_text(_ind(row), row["forecast"])
+    prob = fmt(_pct(row["prob_meet"]), 0, True)
+    zh.append(f"{lead_zh}{value}，{terms.PROB_LABEL[0]}{prob}。")
+    en.append(f"{lead_en} {value}; {terms.PROB_LABEL[1]} {prob}.")
+
+
 def not_published_line(row, lang: str) -> str:
     """No target-year figure yet: the latest figure, and the forecast only where the data carry one."""
     zh = [f"{terms.OUTCOME_LABELS['not_published'][0]}。最新：{latest_text(row, 'zh')}。"]
     en = [f"{terms.OUTCOME_LABELS['not_published'][1]}. Latest: {latest_text(row, 'en')}."]
     if not isnull(row["prob_meet"]):
-        ind = _ind(row)
-        zh.append(f"据最新数据预测{value_text(ind, row['forecast'])}，{terms.PROB_LABEL[0]}{fmt(_pct(row['prob_meet']), 0, True)}。")
-        en.append(f"Forecast from the latest data {value_text(ind, row['forecast'])}; {terms.PROB_LABEL[1]} {fmt(_pct(row['prob_meet']), 0, True)}.")
+        _add_forecast(row, zh, en, "据最新数据预测", "Forecast from the latest data")
     elif row["judge_note_zh"]:
         zh.append(f"{row['judge_note_zh']}，不给出实现概率。")
         en.append(f"{row['judge_note_en']}; no probability is given.")
@@ -738,9 +744,7 @@ def verdict_reason(row, lang: str) -> str:
     zh = [f"最新：{latest_text(row, 'zh')}。"]
     en = [f"Latest: {latest_text(row, 'en')}."]
     if not isnull(row["prob_meet"]):
-        ind = _ind(row)
-        zh.append(f"预测{value_text(ind, row['forecast'])}，{terms.PROB_LABEL[0]}{fmt(_pct(row['prob_meet']), 0, True)}。")
-        en.append(f"Forecast {value_text(ind, row['forecast'])}; {terms.PROB_LABEL[1]} {fmt(_pct(row['prob_meet']), 0, True)}.")
+        _add_forecast(row, zh, en, "预测", "Forecast")
     elif row["status"] == "too_few_points":
         zh.append("数据太少，不给出实现概率。")
         en.append("Too few figures for a probability.")
