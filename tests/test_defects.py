@@ -275,9 +275,12 @@ def test_defect_06_report_runs_without_any_network_interface(tmp_path):
 
 def test_defect_07_ctrl_c_stops_promptly_and_says_what_finished(tmp_path):
     out = tmp_path / "out"
+    # The batch starts as from a terminal, where Ctrl-C is delivered: a test run started in
+    # the background of a non-interactive shell inherits SIGINT ignored, and so would the batch.
     proc = subprocess.Popen([sys.executable, "-m", "zjplan", "report", "--as-of", str(YEAR), "--indicators",
                              "1,3,5,6,7,9", "--jobs", "1", "--out", str(out), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     results = out / str(YEAR) / "results"
     deadline = time.monotonic() + 300
     while not (results.is_dir() and any(results.glob("*.json"))) and time.monotonic() < deadline and proc.poll() is None:
