@@ -1,6 +1,10 @@
-"""Shared test set-up: a headless matplotlib backend, as QuantEcon's tests/matplotlibrc does."""
+"""Shared test set-up: a headless matplotlib backend, as QuantEcon's tests/matplotlibrc does,
+and a builder of small raw-data folders."""
 
 import os
+import shutil
+
+import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -13,3 +17,21 @@ _COMMON = dict(derandomize=True, deadline=None, database=None, print_blob=True,
 settings.register_profile("ci", max_examples=2000, **_COMMON)
 settings.register_profile("dev", max_examples=200, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def raw_folder(tmp_path):
+    """``raw_folder(sources, **files)``: a data/raw folder with the shipped series
+    declarations, ``sources`` as sources.csv and each keyword as ``<name>.csv``."""
+    from zjplan import data
+
+    def make(sources: str, **files: str):
+        folder = tmp_path / "raw"
+        folder.mkdir()
+        shutil.copy(data.RAW_DIR / "series.meta.yml", folder / "series.meta.yml")
+        (folder / "sources.csv").write_text(sources, encoding="utf-8")
+        for name, text in files.items():
+            (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+        return folder
+
+    return make

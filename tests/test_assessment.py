@@ -1,6 +1,5 @@
 """The progress lenses, the status and the outcome, against hand-computed values."""
 
-import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -9,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import zjplan
-from zjplan import assessment as assess, data
+from zjplan import assessment as assess
 from zjplan.assessment import AssessmentError, eurostat_category, midterm_category, progress
 
 IND6 = zjplan.indicator(6)    # 14.0 (2019) → 19 (2025), higher is better
@@ -185,18 +184,13 @@ def test_scorecard_has_sixteen_rows_every_year(as_of):
 
 
 @pytest.fixture
-def raw_with_2025(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    shutil.copy(data.RAW_DIR / "series.meta.yml", folder)
-    (folder / "sources.csv").write_text(
-        "source_id,title,publisher,url,published,accessed,note\n"
-        "plan2020,Plan,Office,,2020-03-13,,\nb,Bulletins,Bureau,,2026-03-03,,\n", encoding="utf-8")
+def raw_with_2025(raw_folder):
     rows = {2020: 15.6, 2021: 16.0, 2022: 16.8, 2023: 17.5, 2024: 18.4, 2025: 19.2}
-    (folder / "figures.csv").write_text(
-        "series,year,value,unit,basis,status,source_id,quote,note\n"
-        + "".join(f"hitech_mfg_va_share,{y},{v},%,ratio,final,b,,\n" for y, v in rows.items()), encoding="utf-8")
-    return folder
+    return raw_folder(
+        "source_id,title,publisher,url,published,accessed,note\n"
+        "plan2020,Plan,Office,,2020-03-13,,\nb,Bulletins,Bureau,,2026-03-03,,\n",
+        figures="series,year,value,unit,basis,status,source_id,quote,note\n"
+        + "".join(f"hitech_mfg_va_share,{y},{v},%,ratio,final,b,,\n" for y, v in rows.items()))
 
 
 def test_outcome_mode_met_and_vintages(raw_with_2025):

@@ -1,8 +1,5 @@
 """Loading and validating data/raw, the panel's selection and derivation rules, data build."""
 
-import shutil
-import textwrap
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,7 +9,6 @@ import zjplan
 from zjplan import data
 from zjplan.data import DataError
 
-SHIPPED = data.RAW_DIR
 
 SOURCES = """\
 source_id,title,publisher,url,published,accessed,note
@@ -41,13 +37,8 @@ above_scale_industry_va_growth,2021,12.9,%,comparable_growth,final,bulletin_2021
 
 
 @pytest.fixture
-def raw(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
-    shutil.copy(SHIPPED / "series.meta.yml", folder / "series.meta.yml")
-    (folder / "figures.csv").write_text(FIGURES, encoding="utf-8")
-    return folder
+def raw(raw_folder):
+    return raw_folder(SOURCES, figures=FIGURES)
 
 
 def _panel(folder, **kw):

@@ -34,13 +34,8 @@ YEAR = 2024
 
 
 @pytest.fixture
-def raw(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
-    shutil.copy(data.RAW_DIR / "series.meta.yml", folder / "series.meta.yml")
-    (folder / "figures.csv").write_text(FIGURES, encoding="utf-8")
-    return folder
+def raw(raw_folder):
+    return raw_folder(SOURCES, figures=FIGURES)
 
 
 def _add(raw: Path, *rows: str) -> Path:

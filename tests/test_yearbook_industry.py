@@ -1,6 +1,5 @@
 """Yearbook table 7-5 by industry division: 规上制造业 derived from its divisions, checked, and kept out of plain series."""
 
-import shutil
 
 import pytest
 
@@ -43,13 +42,8 @@ def _table(rows=ROWS) -> str:
 
 
 @pytest.fixture
-def raw(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
-    shutil.copy(SHIPPED / "series.meta.yml", folder / "series.meta.yml")
-    (folder / "yearbook.csv").write_text(_table(), encoding="utf-8")
-    return folder
+def raw(raw_folder):
+    return raw_folder(SOURCES, yearbook=_table())
 
 
 def _latest(folder, series, year):

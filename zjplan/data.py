@@ -475,6 +475,7 @@ def same_vintage(a: pd.DataFrame, b: pd.DataFrame, revised_first: bool) -> tuple
 
 
 def _home(figures: pd.DataFrame, series: str, year: int) -> pd.DataFrame:
+    """Zhejiang's figures (all sources, no division rows) for one series and year."""
     return figures[(figures["series"] == series) & (figures["region"] == HOME_REGION)
                    & (figures["industry"] == "") & (figures["year"] == year)]
 
@@ -821,9 +822,8 @@ def _origin(raw: RawData | None, row) -> str:
     """'file:line: ' of the published figure behind a panel row ('' for derived rows or without raw data)."""
     if raw is None or row.derived:
         return ""
-    f = raw.figures
-    hit = f[(f["series"] == row.series) & (f["year"] == row.year) & (f["source_id"] == row.source_ids)
-            & (f["region"] == HOME_REGION) & (f["industry"] == "")]
+    hit = _home(raw.figures, row.series, row.year)
+    hit = hit[hit["source_id"] == row.source_ids]
     return "".join(f"{raw.folder / h.file}:{h.line}: " for h in hit.head(1).itertuples())
 
 
