@@ -129,6 +129,12 @@ def _ind(doc, ind_id):
         (lambda d: _ind(d, 13).update(calibration="provincial"),
          r"indicator 13 .*field 'calibration' must be one of \['domain', 'm3'\], got 'provincial'"),
         (lambda d: _ind(d, 3)["derive"].pop("denominator"), r"indicator 3 .*field 'derive' must be \{numerator, denominator, scale\}"),
+        (lambda d: _ind(d, 1).update(proxy_bounds={"gdp": "upper"}),
+         r"indicator 1 .*field 'proxy_bounds' must map series keys listed in 'proxies' to one of \['upper', 'lower'\]"),
+        (lambda d: _ind(d, 1).update(proxy_bounds={"industry_va_share_gdp": "above"}),
+         r"indicator 1 .*field 'proxy_bounds' must map .* got \{'industry_va_share_gdp': 'above'\}"),
+        (lambda d: _ind(d, 2).update(proxy_bounds={"above_scale_industry_va_growth": "upper"}),
+         r"indicator 2 .*field 'proxy_bounds' needs a level or ceiling target, not 'average_growth'"),
     ],
 )
 def test_schema_errors_name_indicator_and_field(tmp_path, edit, message):

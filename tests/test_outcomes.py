@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose
 import zjplan
 from zjplan import assessment as assess, data, narrative, terms
 
-IND2, IND5, IND6, IND9, IND12, IND13 = (zjplan.indicator(i) for i in (2, 5, 6, 9, 12, 13))
+IND1, IND2, IND5, IND6, IND9, IND12, IND13 = (zjplan.indicator(i) for i in (1, 2, 5, 6, 9, 12, 13))
 
 
 # --- Outcome per target kind ------------------------------------------------------------------
@@ -32,6 +32,29 @@ def test_verdict_per_target_kind(ind, value, word, margin):
     got_word, got_margin = assess.verdict(ind, value)
     assert got_word == word
     assert got_margin == pytest.approx(margin)
+
+
+@pytest.mark.parametrize("ind, bound, side, expected", [
+    # minimum 33.3 (indicator 1); 2 % of it is 0.666, so 基本完成 reaches down to 32.634
+    (IND1, 33.07, "upper", ("not_met", -0.23)),  # x <= 33.07 < 33.3, but x may lie within 2 %
+    (IND1, 32.0, "upper", ("missed", -1.3)),      # x <= 32.0: short by 1.3 or more, beyond 2 %
+    (IND1, 33.3, "upper", None),                  # x <= 33.3 allows 33.3 itself: settles nothing
+    (IND1, 35.1, "upper", None),
+    (IND1, 33.3, "lower", ("met", 0.0)),          # x >= 33.3 meets a minimum
+    (IND1, 33.0, "lower", None),
+    # ceiling < 20 (indicator 13); 2 % of it is 0.4
+    (IND13, 19.0, "upper", ("met", -1.0)),        # x <= 19 < 20
+    (IND13, 20.0, "upper", None),                 # x <= 20 allows 19.9 and 20 alike
+    (IND13, 20.0, "lower", ("not_met", 0.0)),     # x >= 20 breaks the strict ceiling, by 0 or more
+    (IND13, 20.5, "lower", ("missed", 0.5)),      # over by 0.5 or more, beyond 0.4
+    (IND13, 19.5, "lower", None),
+])
+def test_bound_verdict_settles_only_what_the_bound_decides(ind, bound, side, expected):
+    got = assess.bound_verdict(ind, bound, side)
+    if expected is None:
+        assert got is None
+    else:
+        assert got[0] == expected[0] and got[1] == pytest.approx(expected[1])
 
 
 def test_average_growth_outcome_is_the_geometric_mean_including_2025():
@@ -134,6 +157,56 @@ def test_proxy_outcome_is_labelled(tmp_path):
     assert r["outcome"] == "met" and r["outcome_proxy"]
     assert r["outcome_value"] == pytest.approx(6.795015569, abs=1e-6)
     assert "替代指标" in narrative.outcome_line(r, "zh")
+
+
+def test_an_upper_bound_is_shown_judged_and_never_taken_for_the_indicator(tmp_path):
+    figures = ("gdp,2024,90007,亿元,current,final,y,,\nindustry_va,2024,30077.9,亿元,current,final,y,,\n"
+               "gdp,2025,94545,亿元,current,preliminary,b,,\nindustry_va,2025,31262,亿元,current,preliminary,b,,\n")
+    folder = _raw(tmp_path, figures)
+    rows = zjplan.panel(raw_folder=folder)
+    rows = rows[rows["indicator_id"] == 1].set_index("year")
+    assert_allclose(rows.loc[[2024, 2025], "value"], [30077.9 / 90007 * 100, 31262 / 94545 * 100])
+    assert (rows.loc[[2024, 2025], "bound"] == "upper").all() and rows.loc[[2024, 2025], "proxy"].all()
+    assert list(zjplan.series(1, raw_folder=folder).index) == [2018]          # only the plan's base is a value
+    assert "".join(data.coverage(zjplan.panel(raw_folder=folder)).loc[1, ["2024", "2025"]]) == "BB"
+
+    r = zjplan.assess(as_of=2025, raw_folder=folder).loc[1]
+    assert (r["outcome"], r["status"], r["outcome_bound"], r["outcome_source"]) == ("not_met", "not_met", "upper", "b")
+    assert r["outcome_value"] == pytest.approx(33.065736, abs=1e-6)
+    assert r["outcome_margin"] == pytest.approx(33.065736 - 33.3, abs=1e-6)
+    assert pd.isna(r["prob_meet"])
+    line = narrative.outcome_line(r, "zh")
+    # one decimal more than the plan prints, rounded away from what it bounds: ≤ 33.0657 → 33.07, ≥ 0.2343 → 0.23
+    assert "不高于33.07%" in line and "至少0.23个百分点" in line and "基本完成" in line
+    card = zjplan.assess(as_of=2025, raw_folder=folder)
+    assert "另有1项仅有2025年的上限或下限" in narrative.data_header(card, 2025, "2026-11-30", "zh")
+    gaps = narrative.gaps_table(2025, "en", raw_folder=folder).set_index("Indicator")
+    assert gaps.loc["1. Manufacturing value added, share of GDP", "Proxy"].endswith("(upper bound)")
+    assert narrative.data_table(IND1, 2025, raw_folder=folder, lang="en").loc[2025, "kind"] == "upper bound (proxy)"
+    # the year before the target: a bound above the target settles nothing, and no trend is read through it
+    before = zjplan.assess(as_of=2024, raw_folder=folder).loc[1]
+    assert before["outcome"] is None and before["status"] == "insufficient_data"
+
+
+def test_a_bound_beyond_the_tolerance_is_missed_outright(tmp_path):
+    folder = _raw(tmp_path, "gdp,2025,100,亿元,current,final,y,,\nindustry_va,2025,32,亿元,current,final,y,,\n")
+    r = zjplan.assess(as_of=2025, raw_folder=folder).loc[1]
+    assert (r["outcome"], r["outcome_margin"]) == ("missed", pytest.approx(-1.3))
+    assert "基本完成" not in narrative.outcome_line(r, "zh")
+
+
+def test_no_pace_from_here_once_a_bound_settled_the_target():
+    row = zjplan.assess(as_of=2025, only={1}).loc[1]          # the shipped data: own figures 2018 and 2020
+    prog = assess.progress(zjplan.series(1, as_of=2025), IND1, as_of=2025)
+    assert prog.change_per_year_required is not None           # the pace the lens computes ...
+    text = narrative.conclusion(IND1, prog, None, row["status"], "zh", row=row)
+    assert text.startswith("未达到目标") and "此后每年需变化" not in text   # ... is not said after the end
+
+
+@pytest.mark.parametrize("value, up, text", [(33.0657, True, "33.07"), (33.061, True, "33.07"), (33.3, True, "33.30"),
+                                             (0.2343, False, "0.23"), (0.239, False, "0.23"), (1.3, False, "1.30")])
+def test_a_printed_bound_is_rounded_outward(value, up, text):
+    assert narrative._outward(value, 2, up) == text
 
 
 # --- Too few points: no probability, no firm status -----------------------------------------------

@@ -162,6 +162,17 @@ def test_point_kinds_from_panel_rows(panel24):
     assert {"公布值", "替代指标"} <= {t.get_text() for t in ax.get_legend().get_texts()}
 
 
+def test_an_upper_bound_is_drawn_apart_from_the_values():
+    panel = zjplan.panel()
+    ax = draw(plots.fan_chart(zjplan.indicator(1), zjplan.series(1), panel_rows=rows_of(panel, 1)))
+    (bound,) = by_gid(ax, "bound_upper")
+    assert bound.get_marker() == "v" and bound.get_markerfacecolor() == "white"
+    assert list(bound.get_xdata()) == [2019, 2021, 2022, 2023, 2024, 2025]
+    (line,) = by_gid(ax, "history")
+    assert list(line.get_xdata()) == [2018, 2020]              # the indicator's line never runs through a bound
+    assert any(t.get_text().startswith("上限") for t in ax.get_legend().get_texts())
+
+
 def test_constant_price_indicator_with_nominal(panel24):
     ind, rows = zjplan.indicator(15), rows_of(panel24, 15)
     nominal = rows.set_index("year")["value_as_published"]
@@ -266,6 +277,8 @@ def test_small_multiples_has_sixteen_numbered_panels(page):
         assert ax.get_title("right").startswith(plots.STATUS_STYLE[cards.loc[n, "status"]]["symbol"])
         assert ax.get_legend() is None
     assert fig.legends, "the page has one key for the grammar and the statuses"
+    keys = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "上限（替代指标）" in keys and "下限（替代指标）" not in keys   # only the bound sides drawn
 
 
 def test_small_multiples_marks_panels_without_data(page):

@@ -41,6 +41,9 @@ EUROSTAT_LABELS, MIDTERM_LABELS, STATUS_LABELS = terms.EUROSTAT_LABELS, terms.MI
 MIN_POINTS_FOR_STATUS = 4
 # A final figure short of the target by less than this share of the target: 基本完成.
 BASICALLY_MET_TOLERANCE = 0.02
+#: The outcomes that judge a target once its year is published (``not_met``: only a
+#: bound is published, and it shows the target was not reached).
+JUDGED_OUTCOMES = ("met", "basically_met", "missed", "not_met")
 
 
 class AssessmentError(ValueError):
@@ -456,14 +459,14 @@ def judgeable(ind: Indicator, rows: pd.DataFrame) -> tuple[bool, str, str]:
     after = rows[rows["year"] > ind.baseline_year]
     if not len(after):
         return False, "基期后本次未采集到数据", "no figure after the base year was collected"
-    years = "、".join(str(int(y)) for y in after["year"])
+    years = [str(int(y)) for y in after["year"]]
     if rows["proxy"].any() and (~rows["proxy"]).any():
-        proxy_years = "、".join(str(int(y)) for y in rows.loc[rows["proxy"], "year"])
-        return (False, f"{proxy_years}年为替代指标，与基期口径不同，不能连成趋势",
-                f"{proxy_years}: a proxy on another scope than the base, so no trend can be read")
+        proxy_years = [str(int(y)) for y in rows.loc[rows["proxy"], "year"]]
+        return (False, f"{'、'.join(proxy_years)}年为替代指标，与基期口径不同，不能连成趋势",
+                f"{', '.join(proxy_years)}: a proxy on another scope than the base, so no trend can be read")
     if len(rows) < MIN_POINTS_FOR_STATUS:
-        return (False, f"基期后仅有{years}年数据，数据点不足{MIN_POINTS_FOR_STATUS}个，不足以估计趋势",
-                f"only {years} after the base: fewer than {MIN_POINTS_FOR_STATUS} points, too few for a trend")
+        return (False, f"基期后仅有{'、'.join(years)}年数据，数据点不足{MIN_POINTS_FOR_STATUS}个，不足以估计趋势",
+                f"only {', '.join(years)} after the base: fewer than {MIN_POINTS_FOR_STATUS} points, too few for a trend")
     return True, "", ""
 
 
@@ -533,12 +536,49 @@ def verdict(ind: Indicator, value: float) -> tuple[str, float]:
     return "missed", margin
 
 
+def bound_verdict(ind: Indicator, bound: float, side: str) -> tuple[str, float] | None:
+    r"""What a bound of the target year's figure settles about the target, if anything.
+
+    Parameters
+    ----------
+    ind : Indicator
+        With a minimum (≥, 以上) or a ceiling (<).
+    bound : float
+        The proxy's value in the target year.
+    side : {"upper", "lower"}
+        ``upper``: the indicator is never above the proxy (:math:`x \le b`); ``lower``:
+        never below it (:math:`x \ge b`).
+
+    Returns
+    -------
+    (word, margin) or None
+        ``met``, ``missed`` or ``not_met``, with the margin :math:`b - x^*`, a bound of the
+        indicator's own margin on the same side; None where the bound settles nothing.
+
+    Notes
+    -----
+    With :math:`x \le b < x^*` a minimum is not reached and a ceiling is kept; with
+    :math:`x \ge b \ge x^*` a minimum is reached and a ceiling broken. A target not
+    reached is ``missed`` only where the bound is short by at least
+    :data:`BASICALLY_MET_TOLERANCE` × :math:`|x^*|` (the indicator is then short by as much
+    or more); nearer, the indicator may be short by less, which would be 基本完成, so
+    the word is ``not_met``. A bound on the other side of the target settles nothing.
+    """
+    margin = bound - ind.target_value
+    if (side == "upper") == (margin >= 0):
+        return None  # an upper bound above the target, or a lower one below it
+    reached = (side == "upper") == (ind.comparator == "<")
+    if reached:
+        return "met", margin
+    return ("missed" if abs(margin) >= BASICALLY_MET_TOLERANCE * abs(ind.target_value) else "not_met"), margin
+
+
 @dataclass(frozen=True)
 class TargetOutcome:
     """The final assessment of one indicator in the target year (or why there is none yet)."""
 
     indicator_id: int
-    outcome: str                      # met | basically_met | missed | not_published | qualitative
+    outcome: str                      # met | basically_met | missed | not_met | not_published | qualitative
     year: int | None = None
     value: float | None = None
     target: float | None = None
@@ -550,6 +590,7 @@ class TargetOutcome:
     superseded_value: float | None = None     # the preliminary figure a final one replaced
     superseded_outcome: str | None = None
     superseded_margin: float | None = None
+    bound: str = ""                           # upper | lower: the value is a proxy that bounds the indicator
 
 
 def _superseded(ind: Indicator, row: pd.Series, raw_folder, s: pd.Series) -> tuple[float, str, float] | None:
@@ -584,14 +625,28 @@ def target_outcome(ind: Indicator, s: pd.Series, rows: pd.DataFrame, as_of: int 
         return TargetOutcome(ind.id, "qualitative")
     value = outcome_value(ind, s)
     if value is None:
-        return TargetOutcome(ind.id, "not_published", target=ind.target_value)
-    row = rows[rows["year"] == ind.target_year].iloc[0]
+        return _bound_outcome(ind, rows) or TargetOutcome(ind.id, "not_published", target=ind.target_value)
+    row = rows[(rows["year"] == ind.target_year) & (rows["bound"] == "")].iloc[0]
     word, margin = verdict(ind, value)
     old = _superseded(ind, row, raw_folder, s)
     return TargetOutcome(
         ind.id, word, ind.target_year, value, ind.target_value, margin, row["status"],
         bool(row["proxy"]), bool(row["derived"]), row["source_ids"],
         *(old if old else (None, None, None)))
+
+
+def _bound_outcome(ind: Indicator, rows: pd.DataFrame) -> TargetOutcome | None:
+    """The outcome a bound of the target year's figure settles (:func:`bound_verdict`), if any."""
+    bounds = rows[(rows["year"] == ind.target_year) & (rows["bound"] != "") & rows["value"].notna()]
+    if not len(bounds):
+        return None
+    row = bounds.iloc[0]
+    settled = bound_verdict(ind, float(row["value"]), row["bound"])
+    if settled is None:
+        return None
+    word, margin = settled
+    return TargetOutcome(ind.id, word, ind.target_year, float(row["value"]), ind.target_value, margin, row["status"],
+                         True, bool(row["derived"]), row["source_ids"], bound=row["bound"])
 
 
 def _data_note(rows: pd.DataFrame) -> str:
@@ -634,7 +689,7 @@ def assess(as_of: int | None = None, level: float = 0.8, seed: int = 0, deflator
         ind_rows = p[p["indicator_id"] == ind.id]
         ok, why_zh, why_en = judgeable(ind, ind_rows)
         result = target_outcome(ind, s, ind_rows, as_of, raw_folder)
-        word = result.outcome if result is not None and result.outcome in ("met", "basically_met", "missed") else None
+        word = result.outcome if result is not None and result.outcome in JUDGED_OUTCOMES else None
         st = status(ind, prog, fc, word, can_judge=ok)
         shown_fc = fc if ok and word is None else None  # no probability from too few points, none once published
         latest = ind_rows[ind_rows["year"] == prog.latest_year] if prog.latest_year else ind_rows.iloc[0:0]
@@ -678,6 +733,7 @@ def assess(as_of: int | None = None, level: float = 0.8, seed: int = 0, deflator
             "outcome_margin": None if result is None else result.margin,
             "outcome_figure_status": None if result is None else result.figure_status,
             "outcome_proxy": None if result is None else result.proxy,
+            "outcome_bound": None if result is None else result.bound,
             "outcome_source": None if result is None else result.source_ids,
             "outcome_superseded_value": None if result is None else result.superseded_value,
             "outcome_superseded": None if result is None else result.superseded_outcome,

@@ -36,7 +36,7 @@ def _data_coverage(args: argparse.Namespace) -> int:
     names = definitions.indicators(args.definitions)["name_zh"]
     table.insert(0, "indicator", [names[i] for i in table.index])
     print(table.to_string())
-    print("P published · D derived from published parts · X proxy · blank: no figure")
+    print("P published · D derived from published parts · X proxy · B bound (a proxy on one side of the indicator) · blank: no figure")
     return 0
 
 

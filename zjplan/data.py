@@ -543,7 +543,7 @@ def _contiguous_run(yoy: dict[int, float], base_year: int) -> list[int]:
 
 PANEL_COLUMNS = (
     "indicator_id", "key", "year", "value", "unit", "value_as_published", "unit_as_published",
-    "basis", "derived", "proxy", "series", "source_ids", "status", "note",
+    "basis", "derived", "proxy", "bound", "series", "source_ids", "status", "note",
 )
 
 
@@ -552,14 +552,20 @@ def _row(ind: Indicator, year: int, value: float, *, series: str, sources: str, 
     return {
         "indicator_id": ind.id, "key": ind.key, "year": int(year), "value": value, "unit": ind.unit,
         "value_as_published": value, "unit_as_published": unit or ind.unit, "basis": basis,
-        "derived": derived, "proxy": proxy, "series": series, "source_ids": sources,
+        "derived": derived, "proxy": proxy, "bound": (ind.bound_side(series) or "") if proxy else "",
+        "series": series, "source_ids": sources,
         "status": status, "note": note,
     }
 
 
+def _proxy_label(ind: Indicator, series: str) -> str:
+    side = ind.bound_side(series)
+    return f"proxy ({side} bound of the indicator): {series}. " if side else f"proxy: {series}. "
+
+
 def _published_rows(ind: Indicator, selected: pd.DataFrame, series: str, proxy: bool) -> list[dict]:
     rows = selected[selected["series"] == series]
-    label = "proxy: " + series + ". " if proxy else ""
+    label = _proxy_label(ind, series) if proxy else ""
     return [
         _row(ind, r.year, r.value, series=series, sources=r.source_id, status=r.status, basis=r.basis,
              proxy=proxy, note=(label + r.note).strip(), unit=r.unit)
@@ -604,7 +610,7 @@ def _derived_rows(ind: Indicator, figures: pd.DataFrame, folder: Path, d: Deriva
         value = n["value"] / m["value"] * d.scale
         basis = _derived_basis(n["basis"], m["basis"])
         status = min((n["status"], m["status"]), key=STATUS_RANK.get)
-        label = f"proxy: {series}. " if proxy else ""
+        label = _proxy_label(ind, series) if proxy else ""
         rows.append(_row(
             ind, year, value, series=series or ind.series, sources=_source_ids(n, m),
             status=status, basis=basis, derived=True, proxy=proxy,
@@ -724,7 +730,9 @@ def panel(as_of: int | None = None, deflator: str | None = None, raw_folder=None
     -------
     pd.DataFrame
         Columns ``indicator_id, key, year, value, unit, value_as_published,
-        unit_as_published, basis, derived, proxy, series, source_ids, status, note``.
+        unit_as_published, basis, derived, proxy, bound, series, source_ids, status, note``;
+        ``bound`` is "upper" or "lower" for a proxy that bounds the indicator (never a
+        value of it), else empty.
     """
     if deflator is not None and deflator not in DEFLATORS:
         raise ValueError(f"unknown deflator {deflator!r}; valid: {', '.join(DEFLATORS)}")
@@ -773,18 +781,22 @@ def check_plan_series(the_plan: Plan, raw: RawData) -> None:
 
 
 def series(ref, as_of: int | None = None, deflator: str | None = None, raw_folder=None, definitions=None) -> pd.Series:
-    """One indicator's values by int year, on its target's price basis (gaps stay gaps)."""
+    """One indicator's values by int year, on its target's price basis (gaps stay gaps).
+
+    A proxy that only bounds the indicator (panel column ``bound``) is not a value of it
+    and is left out: trends, forecasts and progress rest on the values alone.
+    """
     ind = default_plan(definitions).get(ref)
     p = panel(as_of=as_of, deflator=deflator, raw_folder=raw_folder, definitions=definitions)
-    rows = p[(p["indicator_id"] == ind.id) & p["value"].notna()]
+    rows = p[(p["indicator_id"] == ind.id) & p["value"].notna() & (p["bound"] == "")]
     s = pd.Series(rows["value"].to_numpy(dtype=float), index=pd.Index(rows["year"].astype(int), name="year"), name=ind.key)
     return s
 
 
 def coverage(p: pd.DataFrame, years: range | None = None) -> pd.DataFrame:
-    """Indicator × year: P published, D derived, X proxy, blank where missing."""
+    """Indicator × year: P published, D derived, X proxy, B bound, blank where missing."""
     years = years or range(2015, int(max(p["year"].max(), 2025)) + 1)
-    codes = np.where(p["proxy"], "X", np.where(p["derived"], "D", "P"))
+    codes = np.where(p["bound"] != "", "B", np.where(p["proxy"], "X", np.where(p["derived"], "D", "P")))
     marks = p.assign(code=codes).pivot_table(index="indicator_id", columns="year", values="code", aggfunc="first")
     table = marks.reindex(index=sorted(set(p["indicator_id"])), columns=list(years)).astype(object).fillna("")
     table.index.name = "id"

@@ -33,6 +33,9 @@ DeflateAs = Literal["amount", "intensity", "none"]
 Role = Literal["indicator", "proxy", "context"]
 # Which stored calibration of the forecast engine serves the indicator (zjplan.forecasting).
 Calibration = Literal["domain", "m3"]
+# A proxy that bounds the indicator by construction: "upper" is never below it (all
+# industry's share of GDP over manufacturing's), "lower" never above it.
+BoundSide = Literal["upper", "lower"]
 
 
 class DefinitionError(ValueError):
@@ -129,6 +132,8 @@ class Indicator:
     # A proxy computed from published parts where it is not published itself
     # (规上工业 profit / revenue for the manufacturing margin), as (proxy key, derivation).
     proxy_derive: tuple[tuple[str, Derivation], ...] = ()
+    # Proxies that bound the indicator rather than stand in for it, as (proxy key, side).
+    proxy_bounds: tuple[tuple[str, BoundSide], ...] = ()
     calibration: Calibration = "domain"
     note_en: str = ""
     declared_bounds: tuple[float, float] | None = None  # the file's `bounds`, where a default does not fit
@@ -175,6 +180,10 @@ class Indicator:
         if self.comparator == ">=":
             return value >= self.target_value
         return value < self.target_value
+
+    def bound_side(self, series: str) -> str | None:
+        """"upper" or "lower" where ``series`` is a proxy that bounds the indicator, else None."""
+        return dict(self.proxy_bounds).get(series)
 
     def label(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -237,7 +246,7 @@ _REQUIRED = (
     "id", "key", "category", "name_zh", "name_en", "unit", "unit_en", "baseline",
     "target", "target_kind", "comparator", "direction", "price_basis", "deflate_as", "series",
 )
-_OPTIONAL = ("deflator", "derive", "proxies", "proxy_derive", "calibration", "note_en", "bounds", "provinces", "short", "back_from_change",
+_OPTIONAL = ("deflator", "derive", "proxies", "proxy_derive", "proxy_bounds", "calibration", "note_en", "bounds", "provinces", "short", "back_from_change",
              "label_zh", "label_en", "note_zh")
 _PROVINCE_FIELDS = {"series", "role", "per", "scale", "unit", "label_zh", "label_en"}
 _CHOICES = {
@@ -290,6 +299,20 @@ def _parse_derivation(value: Any, path: Path, where: str, name: str) -> Derivati
     if scale == 0:
         raise _fail(path, where, f"field '{name}.scale' must not be 0")
     return Derivation(value["numerator"], value["denominator"], scale)
+
+
+def _parse_proxy_bounds(value: Any, proxies: list, kind: str, path: Path, where: str) -> tuple[tuple[str, str], ...]:
+    """``{proxy key: upper | lower}`` for proxies listed in ``proxies``; a bound can settle a
+    minimum or a ceiling, not an average growth rate."""
+    if value is None:
+        return ()
+    sides = get_args(BoundSide)
+    if not isinstance(value, dict) or not set(value) <= set(proxies) or not all(v in sides for v in value.values()):
+        raise _fail(path, where, f"field 'proxy_bounds' must map series keys listed in 'proxies' to one of {list(sides)}, "
+                                 f"got {value!r}")
+    if kind not in ("level", "ceiling"):
+        raise _fail(path, where, f"field 'proxy_bounds' needs a level or ceiling target, not {kind!r}")
+    return tuple(value.items())
 
 
 def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos: int) -> Indicator:
@@ -355,6 +378,7 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         raise _fail(path, where, "field 'proxy_derive' must map series keys listed in 'proxies' to "
                                  "{numerator, denominator, scale}")
     proxy_derive = tuple((key, _parse_derivation(d, path, where, f"proxy_derive.{key}")) for key, d in proxy_derive.items())
+    proxy_bounds = _parse_proxy_bounds(raw.get("proxy_bounds"), proxies, kind, path, where)
 
     bounds = raw.get("bounds")
     if bounds is not None:
@@ -390,6 +414,7 @@ def _parse_indicator(raw: Any, categories: dict[str, Category], path: Path, pos:
         derive=derive,
         proxies=tuple(proxies),
         proxy_derive=proxy_derive,
+        proxy_bounds=proxy_bounds,
         calibration=_choice(raw, "calibration", path, where, allow_none=True) or "domain",
         note_en=str(raw.get("note_en", "")).strip(),
         declared_bounds=bounds,

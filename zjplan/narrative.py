@@ -168,8 +168,10 @@ DATA_COLUMNS = {
     "as_published": ("公布值", "as published"), "basis": ("价格口径", "basis"), "kind": ("类型", "kind"),
     "status": ("数据状态", "status"), "source": ("来源", "source"), "note": ("说明", "note"),
 }
+BOUND_WORDS = {"upper": ("上限", "upper bound"), "lower": ("下限", "lower bound")}
 KIND_WORDS = {"published": ("公布值", "published"), "derived": (terms.MARKS["derived"][1], "derived"),
-              "proxy": (terms.MARKS["proxy"][1], "proxy")}
+              "proxy": (terms.MARKS["proxy"][1], "proxy"),
+              **{side: (f"{zh}（{terms.MARKS['proxy'][1]}）", f"{en} (proxy)") for side, (zh, en) in BOUND_WORDS.items()}}
 
 
 def data_table(ind: Indicator, as_of: int | None, deflator: str | None = None, raw_folder=None,
@@ -184,7 +186,7 @@ def data_table(ind: Indicator, as_of: int | None, deflator: str | None = None, r
     def source_text(ids: str) -> str:
         return "; ".join(f"[{sid}] {titles.get(sid, '')}" for sid in ids.split(";"))
 
-    kinds = rows.apply(lambda r: "proxy" if r["proxy"] else ("derived" if r["derived"] else "published"), axis=1)
+    kinds = rows.apply(lambda r: r["bound"] or ("proxy" if r["proxy"] else ("derived" if r["derived"] else "published")), axis=1)
     frame = pd.DataFrame({
         "year": rows["year"].to_numpy(),
         "value": rows["value"].round(3).to_numpy(),
@@ -300,7 +302,8 @@ def conclusion(ind: Indicator, prog: assessment.Progress, fc, status: str, lang:
         zh.append(f"最新数据为{prog.latest_year}年的{value_text(ind, prog.latest_value)}（{unit_text(ind, 'zh')}），目标{ind.target_text}。")
         en.append(f"The latest figure is {value_text(ind, prog.latest_value)} ({unit_text(ind, 'en')}, {prog.latest_year}); "
                   f"the target is {ind.target_text}.")
-    if prog.change_per_year_required is not None and ind.target_kind == "level" and not prog.met_now:
+    settled = row is not None and row["outcome"] in assessment.JUDGED_OUTCOMES  # no pace "from here" after the end
+    if prog.change_per_year_required is not None and ind.target_kind == "level" and not prog.met_now and not settled:
         zh.append(f"要达到{ind.target_text}，此后每年需变化约{value_text(ind, prog.change_per_year_required)}。")
         en.append(f"Reaching {ind.target_text} needs a change of about {value_text(ind, prog.change_per_year_required)} a year from here.")
     judged = row is None or bool(row["judgeable"])
@@ -500,6 +503,8 @@ def outcome_line(row, lang: str) -> str:
     else:
         side_zh, side_en = f"恰好达到目标{ind.target_text}", f"exactly the target {ind.target_text}"
     pct = "%" if ind.unit == "%" else ind.unit
+    if row.get("outcome_bound"):
+        return join(*_bound_outcome_text(row, ind, raw, figure), lang)
     zh = [f"{terms.STATUS_LABELS[word][0]}：{what_zh}{value}{pct}（{figure[0]}），{side_zh}。"]
     en = [f"{terms.STATUS_LABELS[word][1].capitalize()}: {what_en} {value}{'%' if ind.unit == '%' else ' ' + ind.unit_en} ({figure[1]}), {side_en}."]
     if row["outcome_proxy"]:
@@ -510,6 +515,46 @@ def outcome_line(row, lang: str) -> str:
         zh.append(f"此前公报初步数为{old}，按初步数为{terms.STATUS_LABELS[row['outcome_superseded']][0]}。")
         en.append(f"The bulletin's preliminary figure was {old}: {terms.STATUS_LABELS[row['outcome_superseded']][1]} on that figure.")
     return join(zh, en, lang)
+
+
+def _outward(value: float, decimals: int, up: bool) -> str:
+    """``value`` rounded away from what it bounds, so the printed bound stays a bound."""
+    step = 10.0 ** decimals
+    scaled = round(value * step, 6)  # float noise (33.3 * 100 = 3329.9999999999995) is not a digit
+    return fmt((math.ceil(scaled) if up else math.floor(scaled)) / step, decimals)
+
+
+def _bound_outcome_text(row, ind, raw, figure: tuple[str, str]) -> tuple[list, list]:
+    """The outcome a bound settles: the indicator is at most (at least) the proxy's value,
+    so its margin is at least the bound's; 基本完成 is said to be undecided where it is.
+    One decimal more than the plan prints, rounded outward, so a near miss stays visible."""
+    word = row["outcome"]
+    upper = row["outcome_bound"] == "upper"
+    key = next(k for k, side in ind.proxy_bounds if side == row["outcome_bound"])
+    meta = raw.meta.get(key)
+    name_zh, name_en = (meta.name_zh, meta.name_en) if meta else (key, key)
+    d = digits(ind) + 1
+    value = _outward(float(row["outcome_value"]), d, up=upper)
+    gap = _outward(abs(float(row["outcome_margin"])), d, up=False)
+    pct_zh, pts_zh = ("%", "个百分点") if ind.unit == "%" else (ind.unit, ind.unit)
+    pct_en, pts_en = ("%", " percentage points") if ind.unit == "%" else (" " + ind.unit_en, " " + ind.unit_en)
+    cap = ind.target_text.lstrip("<")
+    if ind.comparator == "<":
+        side_zh = f"低于上限{cap}至少{gap}{pts_zh}" if upper else f"超出上限{cap}至少{gap}{pts_zh}"
+        side_en = f"at least {gap}{pts_en} {'below' if upper else 'above'} the ceiling {cap}"
+    else:
+        side_zh = f"比目标{ind.target_text}低至少{gap}{pts_zh}" if upper else f"比目标{ind.target_text}高至少{gap}{pts_zh}"
+        side_en = f"at least {gap}{pts_en} {'short of' if upper else 'above'} the target {ind.target_text}"
+    bound_zh, bound_en = BOUND_WORDS[row["outcome_bound"]]
+    zh = [f"{terms.STATUS_LABELS[word][0]}：2025年{'不高于' if upper else '不低于'}{value}{pct_zh}"
+          f"（{bound_zh}：{name_zh}，{figure[0]}），{side_zh}"]
+    en = [f"{terms.STATUS_LABELS[word][1].capitalize()}: 2025 {'at most' if upper else 'at least'} {value}{pct_en} "
+          f"({bound_en}: {name_en[0].lower() + name_en[1:]}, {figure[1]}), {side_en}"]
+    if word == "not_met":
+        tol = assessment.BASICALLY_MET_TOLERANCE
+        zh[-1] += f"；是否在{tol:.0%}以内（基本完成）{bound_zh}无法判断"
+        en[-1] += f"; whether within {tol:.0%} (basically met) a bound cannot tell"
+    return [zh[0] + "。"], [en[0] + "."]
 
 
 def _add_forecast(row, zh: list[str], en: list[str], lead_zh: str, lead_en: str) -> None:
@@ -537,7 +582,7 @@ def reasons(row, lang: str, raw_folder=None) -> str:
     a latest figure from 2020 (the pandemic year), figures revised after the 2023 census,
     a target at 2019 prices that deflation moves away from the figure as published."""
     ind = _ind(row)
-    lagging = row["status"] in ("missed", "basically_met", "off_track", "at_risk") or row["midterm"] == "lagging"
+    lagging = row["status"] in ("missed", "not_met", "basically_met", "off_track", "at_risk") or row["midterm"] == "lagging"
     if not lagging or isnull(row["latest_year"]):
         return ""
     zh, en = [], []
@@ -601,12 +646,14 @@ def overall_conclusion(card: pd.DataFrame, as_of: int, lang: str) -> str:
     n = len(card)
     if as_of >= default_plan().target_year:
         out = card["outcome"].value_counts()
-        judged = int(out.get("met", 0) + out.get("basically_met", 0) + out.get("missed", 0))
+        judged = int(sum(out.get(w, 0) for w in assessment.JUDGED_OUTCOMES))
+        bound_zh = f"、{terms.STATUS_LABELS['not_met'][0]}{out['not_met']}项（仅有其上限或下限）" if out.get("not_met") else ""
+        bound_en = f", {out['not_met']} {terms.STATUS_LABELS['not_met'][1]} (only a bound is published)" if out.get("not_met") else ""
         zh = (f"终期评估：{n}项指标中{judged}项已有2025年数据，完成{out.get('met', 0)}项、基本完成{out.get('basically_met', 0)}项、"
-              f"未完成{out.get('missed', 0)}项；{out.get('not_published', 0)}项2025年数据尚未公布；第12项为定性目标，"
+              f"未完成{out.get('missed', 0)}项{bound_zh}；{out.get('not_published', 0)}项2025年数据尚未公布；第12项为定性目标，"
               f"{'现有数据不支持“保持国内领先水平”' if qualitative_is_negative(card.loc[12]) else '依文字判断'}。")
         en = (f"Final assessment: {judged} of {n} indicators have a 2025 figure: {out.get('met', 0)} met, "
-              f"{out.get('basically_met', 0)} basically met, {out.get('missed', 0)} missed; {out.get('not_published', 0)} have no "
+              f"{out.get('basically_met', 0)} basically met, {out.get('missed', 0)} missed{bound_en}; {out.get('not_published', 0)} have no "
               f"2025 figure yet; the qualitative target (12) is "
               f"{'not supported by the data' if qualitative_is_negative(card.loc[12]) else 'judged in words'}.")
         return say(zh, en, lang) if lang != "both" else zh + "\n\n" + en
@@ -626,11 +673,11 @@ def overall_conclusion(card: pd.DataFrame, as_of: int, lang: str) -> str:
 def summary(card: pd.DataFrame, lang: str) -> str:
     """One paragraph: how many indicators are in each status, and the ones that matter most."""
     counts = card["status"].value_counts()
-    order = ["met", "basically_met", "missed", "achieved_early", "on_track", "at_risk", "off_track",
+    order = ["met", "basically_met", "missed", "not_met", "achieved_early", "on_track", "at_risk", "off_track",
              "too_few_points", "insufficient_data", "qualitative"]
     zh = "；".join(f"{terms.STATUS_LABELS[s][0]}{counts[s]}项" for s in order if s in counts)
     en = "; ".join(f"{terms.STATUS_LABELS[s][1]}: {counts[s]}" for s in order if s in counts)
-    worst = card[card["status"].isin(["missed", "basically_met", "off_track", "at_risk"])]
+    worst = card[card["status"].isin(["missed", "not_met", "basically_met", "off_track", "at_risk"])]
     worst = worst.assign(_p=worst["prob_meet"].fillna(-1)).sort_values(["_p", "outcome_margin"]).head(4)
     names_zh = [f"{r['name_zh'] if _ind(r).label_zh == '' else _ind(r).display_zh}（{terms.STATUS_LABELS[r['status']][0]}）"
                 for _, r in worst.iterrows()]
@@ -739,7 +786,7 @@ def scorecard_html(card: pd.DataFrame, lang: str, source_numbers: dict[int, str]
 def verdict_reason(row, lang: str) -> str:
     """The short 'on what' of a verdict line: the outcome, or the latest figure and why no verdict."""
     word = row["outcome"]
-    if word in ("met", "basically_met", "missed", "qualitative"):
+    if word in (*assessment.JUDGED_OUTCOMES, "qualitative"):
         return outcome_line(row, lang)
     zh = [f"最新：{latest_text(row, 'zh')}。"]
     en = [f"Latest: {latest_text(row, 'en')}."]
@@ -762,7 +809,7 @@ def verdicts_html(card: pd.DataFrame, lang: str) -> str:
     for _, r in card.iterrows():
         ind = _ind(r)
         word = r["outcome"]
-        key = word if word in ("met", "basically_met", "missed") else None
+        key = word if word in assessment.JUDGED_OUTCOMES else None
         words = terms.STATUS_LABELS[key][:2] if key else terms.OUTCOME_LABELS["qualitative" if word == "qualitative" else "not_published"]
         text = esc(words[0] if lang != "en" else words[1]) + (f'<br><span class="en">{esc(words[1])}</span>' if lang == "both" else "")
         if key:
@@ -788,10 +835,14 @@ def data_header(card: pd.DataFrame, as_of: int, collected: str, lang: str) -> st
     years = years[years > card.loc[years.index, "base_year"].astype(int)]
     newest = int(years.max()) if len(years) else None
     reach = int((years >= as_of).sum())
+    # an indicator judged on a bound has no value of its own for the year, only the bound
+    bounded = int(card["outcome_bound"].fillna("").ne("").sum()) if "outcome_bound" in card else 0
     zh = (f"数据采集日期 {collected}；本报告使用{as_of}年及以前的数据，其中{reach}项指标有{as_of}年数据"
+          + (f"，另有{bounded}项仅有{as_of}年的上限或下限" if bounded else "")
           + (f"，各指标最新数据年份见计分卡" if newest else "") + "。")
-    en = (f"Data collected on {collected}; this report uses figures up to {as_of}; {reach} indicators have a figure for {as_of} "
-          "(each indicator's latest year is in the scorecard).")
+    en = (f"Data collected on {collected}; this report uses figures up to {as_of}; {reach} indicators have a figure for {as_of}"
+          + (f" and {bounded} more only a bound of it" if bounded else "")
+          + " (each indicator's latest year is in the scorecard).")
     return say(zh, en, lang) if lang != "both" else zh + "<br>" + en
 
 
@@ -808,7 +859,7 @@ def gaps_table(as_of: int | None, lang: str, raw_folder=None, definitions=None) 
         have = set(r["year"])
         missing = [y for y in range(ind.baseline_year + 1, last + 1) if y not in have]
         proxies = sorted(set(r.loc[r["proxy"], "series"]))
-        names = [say(raw.meta[k].name_zh, raw.meta[k].name_en, lang) if k in raw.meta else k for k in proxies]
+        names = [_proxy_name(raw, ind, k, lang) for k in proxies]
         rows.append({
             say("指标", "Indicator", lang): f"{ind.id}. {say(ind.display_zh, ind.display_en, lang)}",
             say("本次未采集到的年份", "Years not collected", lang): _year_ranges(missing) or "—",
@@ -816,6 +867,15 @@ def gaps_table(as_of: int | None, lang: str, raw_folder=None, definitions=None) 
             say("推算值年份", "Derived years", lang): _year_ranges(sorted(r.loc[r["derived"], "year"])) or "—",
         })
     return pd.DataFrame(rows)
+
+
+def _proxy_name(raw, ind: Indicator, key: str, lang: str) -> str:
+    """A proxy's name, with 上限 / 下限 where it only bounds the indicator."""
+    zh, en = (raw.meta[key].name_zh, raw.meta[key].name_en) if key in raw.meta else (key, key)
+    side = ind.bound_side(key)
+    if side:
+        zh, en = f"{zh}（{BOUND_WORDS[side][0]}）", f"{en} ({BOUND_WORDS[side][1]})"
+    return say(zh, en, lang)
 
 
 def _year_ranges(years) -> str:
@@ -931,7 +991,8 @@ def method_note(lang: str, coverage: str | None = None) -> str:
         f"最新值已达到目标且数据点不少于{n_min}个为“{L['achieved_early'][0]}”。数据点（含基期）少于{n_min}个，"
         f"或替代指标与基期口径不同时，不给出概率和确定判断，记为“{L['too_few_points'][0]}”；基期后本次未采集到数据记为“{L['insufficient_data'][0]}”。"
         f"2025年数据公布后按实际值判断“{L['met'][0]}”“{L['basically_met'][0]}”（与目标之差小于目标值的{tol:.0%}，本报告约定）或“{L['missed'][0]}”，"
-        f"并注明是公报初步数还是年鉴最终数。定性目标（第12项）依变化方向与省际位次作文字判断，不计算概率。",
+        f"并注明是公报初步数还是年鉴最终数。只公布了指标的上限或下限时（如工业增加值占GDP比重是制造业比重的上限），"
+        f"仅在该界限已能定论时判断；界限表明未达到目标、但差距可能小于{tol:.0%}时记为“{L['not_met'][0]}”。定性目标（第12项）依变化方向与省际位次作文字判断，不计算概率。",
         f"- **序时进度**：完成进度＝（最新值−基期值）／（目标值−基期值），序时进度＝已过年数／规划年数；两者之比≥{m['ahead']:.2f}为“{M['ahead'][0]}”，"
         f"{m['on_schedule']:.2f}—{m['ahead']:.2f}为“{M['on_schedule'][0]}”，<{m['on_schedule']:.2f}为“{M['lagging'][0]}”；已达标为“{M['achieved'][0]}”。"
         "没有官方数值标准，以上界限为本报告约定。",
@@ -950,7 +1011,9 @@ def method_note(lang: str, coverage: str | None = None) -> str:
         f"meets the target, with {n_min} points or more, is {L['achieved_early'][1]}. With fewer than {n_min} points (base included), or a "
         f"proxy on another scope than the base, no probability and no firm status: {L['too_few_points'][1]}. Once 2025 is published: "
         f"{L['met'][1]}, {L['basically_met'][1]} (short by less than {tol:.0%} of the target, zjplan's convention) or {L['missed'][1]}, "
-        "preliminary (bulletin) or final (yearbook). The qualitative target (12) is judged in words, never by a probability.",
+        "preliminary (bulletin) or final (yearbook). Where only a bound of the indicator is published (all industry's share of GDP "
+        f"bounds manufacturing's from above), it is judged only where the bound settles it; a bound that shows the target was not "
+        f"reached, but perhaps by less than {tol:.0%}, reads {L['not_met'][1]}. The qualitative target (12) is judged in words, never by a probability.",
         f"- **Pace** (时间过半、任务过半): completion (x − base)/(target − base) over time elapsed; ≥{m['ahead']:.2f} {M['ahead'][1]}, "
         f"{m['on_schedule']:.2f}–{m['ahead']:.2f} {M['on_schedule'][1]}, <{m['on_schedule']:.2f} {M['lagging'][1]} (no official cut-offs; zjplan's).",
         f"- **Eurostat lens**: observed over required compound annual growth rate; ≥{e['significant']:.0%} significant progress, "

@@ -88,6 +88,7 @@ STATUS_STYLE: dict[str, dict[str, str]] = {
     "at_risk": {"color": "#e08214", "symbol": "▲"},
     "off_track": {"color": "#d73027", "symbol": "✖"},
     "missed": {"color": "#a50026", "symbol": "✖"},
+    "not_met": {"color": "#a50026", "symbol": "✕"},
     "too_few_points": {"color": "#878787", "symbol": "…"},
     "insufficient_data": {"color": "#878787", "symbol": "?"},
     "qualitative": {"color": "#4575b4", "symbol": "◆"},
@@ -98,6 +99,8 @@ _TEXT = {
     "published": ("公布值", "published"),
     "derived": ("推算值", "derived"),
     "proxy": ("替代指标", "proxy"),
+    "upper": ("上限（替代指标）", "upper bound (proxy)"),
+    "lower": ("下限（替代指标）", "lower bound (proxy)"),
     "base": ("基期值", "plan base"),
     "nominal": ("当年价", "current prices"),
     "forecast": ("预测", "forecast"),
@@ -273,6 +276,20 @@ def _history_points(ax, history: pd.Series, kinds: pd.Series, lang: str, size: f
             ax.plot(years, history[years].to_numpy(), linestyle="none", marker=marker, ms=size,
                     color=HISTORY_COLOR, mfc=HISTORY_COLOR if filled else "white", mew=1.2, zorder=4,
                     label=_text(kind, lang), gid=f"history_{kind}")
+
+
+def _bound_points(ax, panel_rows: pd.DataFrame | None, lang: str, size: float) -> None:
+    """Proxies that bound the indicator: ▽ an upper bound, △ a lower one, never joined to the
+    line of the indicator's own values (a bound is not a value of it)."""
+    if panel_rows is None or "bound" not in panel_rows:
+        return
+    rows = panel_rows[(panel_rows["bound"] != "") & panel_rows["value"].notna()]
+    for side, marker in (("upper", "v"), ("lower", "^")):
+        part = rows[rows["bound"] == side]
+        if len(part):
+            ax.plot(part["year"].astype(int), part["value"].astype(float), linestyle=":", lw=0.9, marker=marker,
+                    ms=size, color=NOMINAL_COLOR, mfc="white", mew=1.2, zorder=3, label=_text(side, lang),
+                    gid=f"bound_{side}")
 
 
 def _growth_bars(ax, history: pd.Series, kinds: pd.Series, lang: str) -> None:
@@ -493,7 +510,8 @@ def fan_chart(ind: Indicator, history: pd.Series, fc: Forecast | None = None, *,
         Language of title, unit, target label and legend.
     panel_rows : pandas.DataFrame, optional
         The indicator's rows of ``zjplan.panel``; marks each point as published
-        (filled), derived (hollow) or proxy (square) and adds a legend entry per kind.
+        (filled), derived (hollow) or proxy (square), draws proxies that only bound the
+        indicator apart (▽ upper, △ lower), and adds a legend entry per kind.
     nominal : pandas.Series, optional
         The same figures at current prices (for a constant-2019 indicator), drawn thin
         grey dashed to show what deflation changed.
@@ -517,6 +535,7 @@ def fan_chart(ind: Indicator, history: pd.Series, fc: Forecast | None = None, *,
         _growth_bars(ax, history, kinds, lang)
     else:
         _history_points(ax, history, kinds, lang, marker_size)
+        _bound_points(ax, panel_rows, lang, marker_size)
     _base(ax, ind, lang, marker_size + 0.5)
     if nominal is not None:
         _nominal(ax, nominal, lang)
@@ -546,8 +565,8 @@ def _status_corner(ax, status: str, prob: float | None) -> None:
     ax.set_title(text + "\n" * rows, loc="right", fontsize=7.5, color=style["color"], linespacing=1.35)
 
 
-def _key_handles(statuses: list[str], level: float | None, lang: str) -> tuple[list, list[str]]:
-    """Legend for the whole page: the visual grammar, then the statuses present."""
+def _key_handles(statuses: list[str], level: float | None, lang: str, bounds=()) -> tuple[list, list[str]]:
+    """Legend for the whole page: the visual grammar (with the bound sides drawn), then the statuses present."""
     dot = {"color": HISTORY_COLOR, "linestyle": "none", "ms": 4}
     handles = [
         Line2D([], [], marker="o", **dot),
@@ -558,6 +577,10 @@ def _key_handles(statuses: list[str], level: float | None, lang: str) -> tuple[l
         Line2D([], [], marker="o", color=FAN_COLOR, mfc="white", linestyle="none", ms=4),
     ]
     labels = [_text(k, lang) for k in ("published", "derived", "proxy", "base", "target", "forecast")]
+    for side, marker in (("upper", "v"), ("lower", "^")):
+        if side in bounds:
+            handles.append(Line2D([], [], marker=marker, color=NOMINAL_COLOR, mfc="white", ls=":", lw=0.9, ms=4))
+            labels.append(_text(side, lang))
     if level is not None:
         handles.append(Patch(facecolor=FAN_COLOR, alpha=0.25))
         labels.append(_text("interval", lang, level=level))
@@ -607,7 +630,8 @@ def small_multiples(cards: pd.DataFrame, histories: dict, forecasts: dict, *, la
         ax.remove()
     levels = [fc.level for fc in forecasts.values() if fc is not None]
     present = [s for s in STATUS_STYLE if s in set(cards["status"])]
-    handles, labels = _key_handles(present, levels[0] if levels else None, lang)
+    bounds = set() if panels is None or "bound" not in panels else set(panels["bound"]) - {""}
+    handles, labels = _key_handles(present, levels[0] if levels else None, lang, bounds)
     fig.legend(handles, labels, loc="outside lower center", ncols=5 if lang != "both" else 3,
                fontsize=6.5, frameon=False, handlelength=1.6, columnspacing=1.2)
     return fig

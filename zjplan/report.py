@@ -637,8 +637,11 @@ def scorecard_context(as_of: int, lang: str = "both", level: float = 0.8, seed: 
     card = assessment.assess(as_of=as_of, level=level, seed=seed, **where)
     p = data.panel(as_of=as_of, **where)
     histories = {i.id: data.series(i.id, as_of=as_of, **where) for i in the_plan.indicators}
+    # no fan where a bound settled the target: the bound is the news, not a forecast from the values before it
+    settled_by_bound = set(card.index[card["outcome_bound"].fillna("").ne("")])
     forecasts = {i.id: (assessment.forecast(i.id, as_of=as_of, level=level, seed=seed, **where)
-                        if i.is_quantitative and len(histories[i.id]) else None) for i in the_plan.indicators}
+                        if i.is_quantitative and len(histories[i.id]) and i.id not in settled_by_bound else None)
+                 for i in the_plan.indicators}
     sources = narrative.sources_list(as_of, raw_folder, definitions)
     final = as_of >= the_plan.target_year
     vintages = {}

@@ -20,6 +20,9 @@ STATUS_LABELS: dict[str, tuple[str, str, str]] = {
     "basically_met": ("基本完成", "basically met",
                       "the target year's figure misses the target by less than the tolerance (BASICALLY_MET_TOLERANCE of the target)"),
     "missed": ("未完成", "missed", "the target year's figure is published and misses the target"),
+    "not_met": ("未达到目标", "not met",
+                "only a bound of the target year's figure is published: it shows the target was not reached, "
+                "but not whether by less than the tolerance (基本完成)"),
     "achieved_early": ("提前完成", "achieved early",
                        "before the target year the latest figure already meets the target (four points or more)"),
     "on_track": ("进展顺利、达到序时进度", "on track", "P(meet) ≥ 2/3"),
