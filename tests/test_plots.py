@@ -162,6 +162,17 @@ def test_point_kinds_from_panel_rows(panel24):
     assert {"公布值", "替代指标"} <= {t.get_text() for t in ax.get_legend().get_texts()}
 
 
+def test_the_line_breaks_where_the_measure_changes():
+    panel = zjplan.panel(as_of=2025)
+    ax = draw(plots.fan_chart(zjplan.indicator(3), zjplan.series(3, as_of=2025), panel_rows=rows_of(panel, 3)))
+    # 2019 plan base, 2020 规上工业 proxy, 2023-2024 规上制造业 derived, 2025 规上工业 proxy
+    assert [list(line.get_xdata()) for line in by_gid(ax, "history")] == [[2019], [2020], [2023, 2024], [2025]]
+    joins = by_gid(ax, "history_join")
+    assert [list(j.get_xdata()) for j in joins] == [[2019, 2020], [2020, 2023], [2024, 2025]]
+    assert all(j.get_linestyle() == ":" for j in joins)
+    assert "口径改变（点线相连）" in {t.get_text() for t in ax.get_legend().get_texts()}
+
+
 def test_an_upper_bound_is_drawn_apart_from_the_values():
     panel = zjplan.panel()
     ax = draw(plots.fan_chart(zjplan.indicator(1), zjplan.series(1), panel_rows=rows_of(panel, 1)))
@@ -279,6 +290,7 @@ def test_small_multiples_has_sixteen_numbered_panels(page):
     assert fig.legends, "the page has one key for the grammar and the statuses"
     keys = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "上限（替代指标）" in keys and "下限（替代指标）" not in keys   # only the bound sides drawn
+    assert "口径改变（点线相连）" in keys                                  # indicator 3 changes measure
 
 
 def test_small_multiples_marks_panels_without_data(page):

@@ -99,6 +99,7 @@ _TEXT = {
     "published": ("公布值", "published"),
     "derived": ("推算值", "derived"),
     "proxy": ("替代指标", "proxy"),
+    "join": ("口径改变（点线相连）", "another measure (dotted join)"),
     "upper": ("上限（替代指标）", "upper bound (proxy)"),
     "lower": ("下限（替代指标）", "lower bound (proxy)"),
     "base": ("基期值", "plan base"),
@@ -268,8 +269,29 @@ _MARKERS = {  # kind -> (marker, filled)
 }
 
 
+def _series_runs(history: pd.Series, panel_rows: pd.DataFrame | None) -> list[pd.Series]:
+    """``history`` cut where the published series changes (the indicator, then a proxy of
+    another scope): a change of measure is not a movement of the indicator."""
+    if panel_rows is None or panel_rows.empty or not len(history):
+        return [history] if len(history) else []
+    rows = panel_rows.dropna(subset=["value"]).drop_duplicates("year", keep="last").set_index("year")
+    rows.index = rows.index.astype(int)
+    names = rows["series"].reindex(history.index).fillna("")
+    cuts = (names != names.shift()).cumsum()
+    return [history[cuts == k] for k in cuts.unique()]
+
+
+def _history_line(ax, history: pd.Series, panel_rows: pd.DataFrame | None, lang: str) -> None:
+    """Solid within one series; a thin dotted join, with one legend entry, where the series changes."""
+    runs = _series_runs(history, panel_rows)
+    for run in runs:
+        ax.plot(run.index, run.to_numpy(), color=HISTORY_COLOR, lw=1.6, zorder=3, gid="history")
+    for k, (before, after) in enumerate(zip(runs, runs[1:])):
+        ax.plot([before.index[-1], after.index[0]], [before.iloc[-1], after.iloc[0]], color=HISTORY_COLOR,
+                lw=0.8, ls=":", zorder=3, gid="history_join", label=_text("join", lang) if k == 0 else None)
+
+
 def _history_points(ax, history: pd.Series, kinds: pd.Series, lang: str, size: float) -> None:
-    ax.plot(history.index, history.to_numpy(), color=HISTORY_COLOR, lw=1.6, zorder=3, gid="history")
     for kind, (marker, filled) in _MARKERS.items():
         years = kinds.index[kinds == kind]
         if len(years):
@@ -534,6 +556,7 @@ def fan_chart(ind: Indicator, history: pd.Series, fc: Forecast | None = None, *,
     if ind.target_kind == "average_growth":
         _growth_bars(ax, history, kinds, lang)
     else:
+        _history_line(ax, history, panel_rows, lang)
         _history_points(ax, history, kinds, lang, marker_size)
         _bound_points(ax, panel_rows, lang, marker_size)
     _base(ax, ind, lang, marker_size + 0.5)
@@ -565,8 +588,8 @@ def _status_corner(ax, status: str, prob: float | None) -> None:
     ax.set_title(text + "\n" * rows, loc="right", fontsize=7.5, color=style["color"], linespacing=1.35)
 
 
-def _key_handles(statuses: list[str], level: float | None, lang: str, bounds=()) -> tuple[list, list[str]]:
-    """Legend for the whole page: the visual grammar (with the bound sides drawn), then the statuses present."""
+def _key_handles(statuses: list[str], level: float | None, lang: str, bounds=(), joins: bool = False) -> tuple[list, list[str]]:
+    """Legend for the whole page: the visual grammar (with joins and bound sides where drawn), then the statuses present."""
     dot = {"color": HISTORY_COLOR, "linestyle": "none", "ms": 4}
     handles = [
         Line2D([], [], marker="o", **dot),
@@ -577,6 +600,9 @@ def _key_handles(statuses: list[str], level: float | None, lang: str, bounds=())
         Line2D([], [], marker="o", color=FAN_COLOR, mfc="white", linestyle="none", ms=4),
     ]
     labels = [_text(k, lang) for k in ("published", "derived", "proxy", "base", "target", "forecast")]
+    if joins:
+        handles.append(Line2D([], [], color=HISTORY_COLOR, lw=0.8, ls=":"))
+        labels.append(_text("join", lang))
     for side, marker in (("upper", "v"), ("lower", "^")):
         if side in bounds:
             handles.append(Line2D([], [], marker=marker, color=NOMINAL_COLOR, mfc="white", ls=":", lw=0.9, ms=4))
@@ -631,7 +657,9 @@ def small_multiples(cards: pd.DataFrame, histories: dict, forecasts: dict, *, la
     levels = [fc.level for fc in forecasts.values() if fc is not None]
     present = [s for s in STATUS_STYLE if s in set(cards["status"])]
     bounds = set() if panels is None or "bound" not in panels else set(panels["bound"]) - {""}
-    handles, labels = _key_handles(present, levels[0] if levels else None, lang, bounds)
+    joins = any(len(_series_runs(_clean_history(histories.get(i)), None if panels is None else
+                                 panels[panels["indicator_id"] == i])) > 1 for i in cards.index)
+    handles, labels = _key_handles(present, levels[0] if levels else None, lang, bounds, joins)
     fig.legend(handles, labels, loc="outside lower center", ncols=5 if lang != "both" else 3,
                fontsize=6.5, frameon=False, handlelength=1.6, columnspacing=1.2)
     return fig
