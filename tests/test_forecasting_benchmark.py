@@ -1,0 +1,206 @@
+"""Tests of the provincial benchmark's uncertainty and variant-selection code
+(benchmarks/cn_provinces.py) on hand-built and seeded synthetic inputs."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+from numpy.testing import assert_allclose
+import pandas as pd
+import pytest
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "cn_provinces.py"
+_spec = importlib.util.spec_from_file_location("cn_provinces_bench", _PATH)
+cnp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cnp)
+
+NAIVE, THETA, ETS = cnp.PEERS
+
+
+def case(series, k, n=5, zjplan=10.0, naive=12.0, theta=11.0, ets=15.0, kind="share", regime="all"):
+    """One case row as tables() builds it for bootstrap_cells."""
+    return {"kind": kind, "regime": regime, "series": series, "zjplan": zjplan, NAIVE: naive,
+            THETA: theta, ETS: ets, "k zjplan": k, "n_inside": n}
+
+
+# ---------------------------------------------------------------------------
+# bootstrap_cells
+# ---------------------------------------------------------------------------
+def test_bootstrap_identical_series_give_a_point_interval():
+    # Every series covers 4 of 5 and has the same sMAPEs: no resample can differ.
+    pts = pd.DataFrame([case(f"s{i}", 4) for i in range(6)])
+    b = cnp.bootstrap_cells(pts, n_boot=200)
+    row = b.loc[("share", "all")]
+    assert_allclose(row[["cover lo", "cover hi"]].to_numpy(float), [80.0, 80.0])
+    # zjplan 10 against the best peer (theta, 11).
+    assert_allclose(row[["gap", "gap lo", "gap hi"]].to_numpy(float), [-1.0, -1.0, -1.0])
+
+
+def test_bootstrap_two_series_hand_computed():
+    # Resamples of two series: (A, A) 100 % w.p. 1/4, (A, B) 50 % w.p. 1/2, (B, B) 0 % w.p. 1/4.
+    pts = pd.DataFrame([case("A", 5), case("B", 0)])
+    wide = cnp.bootstrap_cells(pts, n_boot=4000, level=0.9).loc[("share", "all")]
+    assert_allclose(wide[["cover lo", "cover hi"]].to_numpy(float), [0.0, 100.0])
+    narrow = cnp.bootstrap_cells(pts, n_boot=4000, level=0.4).loc[("share", "all")]
+    assert_allclose(narrow[["cover lo", "cover hi"]].to_numpy(float), [50.0, 50.0])
+
+
+def test_bootstrap_resamples_whole_series_not_cases():
+    # Series A has two cases (both inside), B one (none inside). Drawing series:
+    # P(coverage 0) = 1/4, so the 10 % quantile is 0. Drawing the three cases
+    # instead would give P(0) = 1/27 and a 10 % quantile of 33.3.
+    pts = pd.DataFrame([case("A", 5), case("A", 5), case("B", 0)])
+    row = cnp.bootstrap_cells(pts, n_boot=4000, level=0.8).loc[("share", "all")]
+    assert_allclose(row["cover lo"], 0.0)
+    assert_allclose(row["cover hi"], 100.0)
+
+
+def test_bootstrap_gap_takes_the_best_peer_of_each_resample():
+    # S1: naive is best (10); S2: theta is best (10). Full sample: both peers 15, gap -5.
+    # Resamples (S1, S1) and (S2, S2) have a peer at 10 (gap 0); (S1, S2) gap -5.
+    # A fixed best peer (naive) would give gap -10 on (S2, S2).
+    pts = pd.DataFrame([case("S1", 4, zjplan=10, naive=10, theta=20, ets=30),
+                        case("S2", 4, zjplan=10, naive=20, theta=10, ets=30)])
+    row = cnp.bootstrap_cells(pts, n_boot=4000, level=0.8).loc[("share", "all")]
+    assert_allclose(row[["gap", "gap lo", "gap hi"]].to_numpy(float), [-5.0, -5.0, 0.0])
+
+
+def test_bootstrap_is_seeded_and_per_cell():
+    rng = np.random.default_rng(7)
+    pts = pd.DataFrame([case(f"s{i}", int(rng.integers(0, 6)), zjplan=float(rng.uniform(5, 30)),
+                             kind=kind, regime=regime)
+                        for kind in ("ratio", "share") for regime in ("all", "last3") for i in range(12)])
+    a = cnp.bootstrap_cells(pts, n_boot=300, seed=3)
+    b = cnp.bootstrap_cells(pts, n_boot=300, seed=3)
+    c = cnp.bootstrap_cells(pts, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+    assert list(a.index) == [("ratio", "all"), ("ratio", "last3"), ("share", "all"), ("share", "last3")]
+    assert (a["cover lo"] <= a["cover hi"]).all() and (a["gap lo"] <= a["gap hi"]).all()
+
+
+def test_spread_sentence():
+    boot = pd.DataFrame({"series": [30, 30, 250, 260], "cover lo": [70.0, 75.0, 77.0, 76.0],
+                         "cover hi": [85.0, 83.0, 82.5, 82.0]},
+                        index=pd.MultiIndex.from_tuples([("share", "all"), ("share", "last3"),
+                                                         ("level", "all"), ("level", "last3")],
+                                                        names=["kind", "regime"]))
+    assert cnp.spread(boot) == ("The level cells rest on 250-260 series (coverage intervals 5.5-6.0 "
+                                "points wide); share cells rest on 30 series (coverage intervals "
+                                "8.0-15.0 points wide).")
+
+
+# ---------------------------------------------------------------------------
+# Pooling of error quantiles
+# ---------------------------------------------------------------------------
+def test_pool_tables_shrinks_by_window_counts():
+    tables = {"3": {"n_windows": 100, "quantiles": [[-1.0, 0.0, 1.0]], "corr": [[1.0]]},
+              "4": {"n_windows": 300, "quantiles": [[-2.0, 1.0, 2.0]], "corr": [[1.0]]}}
+    pooled = {"n_windows": 400, "quantiles": [[-3.0, 0.0, 3.0]], "corr": [[1.0]]}
+    out = cnp.pool_tables(tables, pooled, weight=100.0)
+    # Bucket 3: weight 100 / (100 + 100) = 0.5 on its own quantiles.
+    assert_allclose(out["3"]["quantiles"], [[-2.0, 0.0, 2.0]])
+    # Bucket 4: 300 / 400 = 0.75 on its own.
+    assert_allclose(out["4"]["quantiles"], [[-0.75 * 2 - 0.25 * 3, 0.75, 0.75 * 2 + 0.25 * 3]])
+    assert out["4"]["n_windows"] == 300 and out["4"]["corr"] == [[1.0]]
+    replaced = cnp.pool_tables(tables, pooled, weight=None)
+    assert_allclose(replaced["3"]["quantiles"], pooled["quantiles"])
+    assert_allclose(replaced["4"]["quantiles"], pooled["quantiles"])
+    assert tables["3"]["quantiles"] == [[-1.0, 0.0, 1.0]]  # input untouched
+
+
+def _synthetic_windows(n_series=24, seed=11):
+    """Scaled-error rows of seeded bounded series, as --calibrate computes them."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_series):
+        level = rng.uniform(5, 60)
+        y = np.clip(level + np.cumsum(rng.normal(0.3, 1.5, 14)), 0.5, 99.5)
+        s = {"y": pd.Series(y, index=range(2010, 2024)), "bounds": (0.0, 100.0),
+             "key": f"t/v/p{i:02d}"}
+        rows += cnp.window_errors(s)
+    return pd.DataFrame(rows, columns=cnp.WINDOW_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def windows():
+    return _synthetic_windows()
+
+
+def test_calibrate_variants_of_the_bounded_group(windows):
+    shipped = cnp.calibrate(windows, {"bounded": "shipped"})
+    pooled = cnp.calibrate(windows, {"bounded": "pooled_no_median"})
+    shrunk = cnp.calibrate(windows, {"bounded": "shrink"})
+    # On these drifting series the rule moves the point; "no_median" variants never do.
+    assert shipped["median_point"]["bounded"] is True
+    assert pooled["median_point"]["bounded"] is False
+    # Same methods and buckets; pooled tables are one table for every length.
+    assert shipped["auto"] == pooled["auto"] == shrunk["auto"]
+    assert set(pooled["methods"]["bounded"]) == {"naive", "theta"}
+    assert list(pooled["methods"]["bounded"]["naive"]) == ["3", "5-6", "7-9"]
+    assert not np.allclose(shrunk["methods"]["bounded"]["naive"]["3"]["quantiles"],
+                           shipped["methods"]["bounded"]["naive"]["3"]["quantiles"])
+    for m, tabs in pooled["methods"]["bounded"].items():
+        assert list(tabs) == list(shipped["methods"]["bounded"][m])
+        first = np.asarray(next(iter(tabs.values()))["quantiles"])
+        for t in tabs.values():
+            assert_allclose(t["quantiles"], first)
+        # Shrinkage lies between a bucket's own quantiles and the pooled ones.
+        for b, t in shrunk["methods"]["bounded"][m].items():
+            own = np.asarray(shipped["methods"]["bounded"][m][b]["quantiles"])
+            w = t["n_windows"] / (t["n_windows"] + cnp.SHRINK_WINDOWS)
+            assert_allclose(t["quantiles"], w * own + (1 - w) * first, atol=1e-5)
+    # The volatility prior does not depend on the variant.
+    assert shipped["prior_scale"] == pooled["prior_scale"]
+
+
+def test_calibrate_rejects_an_unknown_variant(windows):
+    with pytest.raises(KeyError, match="no_such_variant"):
+        cnp.calibrate(windows, {"bounded": "no_such_variant"})
+
+
+# ---------------------------------------------------------------------------
+# Inner cross-validation: folds and the criterion
+# ---------------------------------------------------------------------------
+def test_inner_folds_alternate_over_tuning_provinces_only():
+    series = [{"province": p, "part": part} for p, part in
+              (("b", "tune"), ("a", "tune"), ("c", "check"), ("d", "tune"), ("e", "tune"), ("d", "tune"))]
+    assert cnp.inner_folds(series) == {"a": 0, "b": 1, "d": 0, "e": 1}
+
+
+def _summary(dist, gap):
+    return pd.DataFrame({"coverage distance": dist, "sMAPE gap": gap},
+                        index=pd.Index(list("wxyz")[:len(dist)], name="variant"))
+
+
+def test_choose_variant_criterion():
+    # x is 0.4 from the best coverage (tie) and more accurate: x.
+    assert cnp.choose_variant(_summary([3.0, 3.4, 5.0], [-1.0, -1.5, -3.0])) == "x"
+    # x is 0.6 from the best coverage: no tie, w wins despite its sMAPE.
+    assert cnp.choose_variant(_summary([3.0, 3.6, 5.0], [-1.0, -1.5, -3.0])) == "w"
+    # Equal sMAPE gaps go to the smaller coverage distance, whatever the name order.
+    assert cnp.choose_variant(_summary([3.3, 3.1, 3.0], [-1.0, -1.0, -0.5])) == "x"
+
+
+def test_cv_summary_hand_computed():
+    rows = pd.DataFrame([
+        {"variant": "v", "kind": "share", "regime": "all", "zjplan": 10.0, NAIVE: 12.0, THETA: 14.0,
+         ETS: 20.0, "k": 3, "n": 4},
+        {"variant": "v", "kind": "share", "regime": "all", "zjplan": 14.0, NAIVE: 12.0, THETA: 8.0,
+         ETS: 20.0, "k": 5, "n": 6},
+        {"variant": "v", "kind": "ratio", "regime": "all", "zjplan": 5.0, NAIVE: 4.0, THETA: 6.0,
+         ETS: 7.0, "k": 9, "n": 10},
+    ])
+    s = cnp.cv_summary(rows).loc["v"]
+    # share/all: coverage 8/10 = 80 %, zjplan 12 vs best peer mean (theta 11): +1.
+    # ratio/all: coverage 90 %, zjplan 5 vs naive 4: +1.
+    assert_allclose(s["Cover80 share/all"], 80.0)
+    assert_allclose(s["Cover80 ratio/all"], 90.0)
+    assert_allclose(s["gap share/all"], 1.0)
+    assert_allclose(s["coverage distance"], 5.0)
+    assert_allclose(s["sMAPE gap"], 1.0)
+
+
+def test_main_rejects_two_modes(capsys):
+    with pytest.raises(SystemExit):
+        cnp.main(["--swap", "--select"])
+    assert "use at most one of --calibrate, --swap and --select" in capsys.readouterr().err
