@@ -186,6 +186,7 @@ def test_an_upper_bound_is_shown_judged_and_never_taken_for_the_indicator(tmp_pa
     # the year before the target: a bound above the target settles nothing, and no trend is read through it
     before = zjplan.assess(as_of=2024, raw_folder=folder).loc[1]
     assert before["outcome"] is None and before["status"] == "insufficient_data"
+    assert before["judge_note_en"] == "no figure after the base year was collected"   # a bound is not a point
 
 
 def test_a_bound_beyond_the_tolerance_is_missed_outright(tmp_path):

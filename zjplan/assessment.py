@@ -453,9 +453,10 @@ def judgeable(ind: Indicator, rows: pd.DataFrame) -> tuple[bool, str, str]:
     -------
     (ok, reason_zh, reason_en)
         Not ok with :data:`MIN_POINTS_FOR_STATUS` − 1 points or fewer, or where a proxy on
-        another scope than the base is joined to it (a change of scope is not a trend).
+        another scope than the base is joined to it (a change of scope is not a trend). A
+        proxy that only bounds the indicator is not one of its points and is left out.
     """
-    rows = rows[rows["value"].notna()]
+    rows = rows[rows["value"].notna() & (rows["bound"] == "")]
     after = rows[rows["year"] > ind.baseline_year]
     if not len(after):
         return False, "基期后本次未采集到数据", "no figure after the base year was collected"
