@@ -45,9 +45,11 @@ memory on the checking provinces, scored on the tuning ones), written to
 
 ``--select`` chooses the bounded group's calibration variant
 (:data:`VARIANTS`) by inner cross-validation on the tuning provinces only
-(two folds alternating by name; criterion in :func:`choose_variant`),
-written to ``cn_provinces_selection.md``; the choice is recorded in
-:data:`DESIGN`, which ``--calibrate`` and ``--swap`` use.
+(two folds alternating by name; criterion in :func:`choose_variant`, among
+:data:`CANDIDATES`: the shipped design and the variants on the logit working
+scale), written to ``cn_provinces_selection.md`` and, for the main report,
+``cn_provinces_selection.json``; the choice is recorded in :data:`DESIGN`,
+which ``--calibrate`` and ``--swap`` use.
 
 Usage::
 
@@ -103,8 +105,11 @@ CAL_METHODS = ("naive", "drift", "drift_damped", "theta", "linear", "combo")
 # whether the point may move to the median of the calibrated paths ("rule": where that
 # was more accurate on the calibration windows; "off": never), and whether the error
 # quantiles of the length buckets are kept ("none"), shrunk towards the quantiles of all
-# lengths pooled with SHRINK_WINDOWS windows of weight ("shrink") or replaced by them ("pooled").
-VARIANTS = {
+# lengths pooled with SHRINK_WINDOWS windows of weight ("shrink") or replaced by them ("pooled"),
+# and the working scale of a bounded series: the original one ("linear") or the logit of its
+# place between the bounds ("logit", zjplan.forecasting.to_logit), where every method is fitted,
+# scaled, calibrated and simulated before mapping back.
+_POINT_POOL = {
     "shipped": {"median_point": "rule", "pool": "none"},
     "no_median": {"median_point": "off", "pool": "none"},
     "shrink": {"median_point": "rule", "pool": "shrink"},
@@ -112,6 +117,13 @@ VARIANTS = {
     "pooled": {"median_point": "rule", "pool": "pooled"},
     "pooled_no_median": {"median_point": "off", "pool": "pooled"},
 }
+VARIANTS = {**{k: {**v, "scale": "linear"} for k, v in _POINT_POOL.items()},
+            **{("logit" if k == "shipped" else f"logit_{k}"): {**v, "scale": "logit"}
+               for k, v in _POINT_POOL.items()}}
+#: Variants --select chooses among: the shipped design and the logit ones. The other linear
+#: variants were compared earlier (their choice was scored on both halves and not shipped);
+#: they are scored again for the record but are not candidates.
+CANDIDATES = ("shipped", *(k for k, v in VARIANTS.items() if v["scale"] == "logit"))
 SHRINK_WINDOWS = 100.0
 N_BOOT = 2000  # cluster-bootstrap resamples per kind x regime cell
 BOOT_LEVEL = 0.9
@@ -119,7 +131,8 @@ CV_TIE = 0.5  # coverage points within which --select counts variants as equal
 RESULTS_SELECTION = REPO / "benchmarks" / "results" / "cn_provinces_selection.md"
 #: Variant per group used by --calibrate and --swap (see --select and its report).
 DESIGN = {"bounded": "shipped", "unbounded": "shipped"}
-#: Variant of the bounded group chosen by the last --select. While it differs from
+#: Variant of the bounded group chosen by --select among the linear variants (the first
+#: comparison; over all variants the criterion still chooses it). While it differs from
 #: DESIGN (not shipped), every run also scores it on the same cases, for the record.
 SELECTED = "shrink_no_median"
 BUCKETS = ("2", "3", "4", "5-6", "7-9", "10-14", "15+")
@@ -300,9 +313,13 @@ def use_calibration(calibration: dict | None) -> None:
 def window_errors(s: dict) -> list[tuple]:
     """Scaled errors of every calibration method on every window of one series.
 
-    Rows: (group, method, n, h, scaled error, smape, d, level) where ``d`` is
-    the window's mean absolute yearly change and ``level`` its mean absolute
-    value on the working scale, for the volatility prior.
+    Rows: (group, method, n, h, scaled error, smape, d, level, ...) where
+    ``d`` is the window's mean absolute yearly change and ``level`` its mean
+    absolute value on the working scale, for the volatility prior (1 on logs
+    and logits, where the prior is in working-scale units); ``scale`` is the
+    working scale ("linear", "log" or "logit"). A bounded series is scored
+    on the linear and, with every method, on the logit scale, so that each
+    variant of :data:`VARIANTS` takes its own rows.
     """
     y, bounds = s["y"], s["bounds"]
     rows = []
@@ -319,33 +336,46 @@ def window_errors(s: dict) -> list[tuple]:
             group = zf.domain_group(bounds)
             h = (test.index - yrs[-1]).to_numpy()
             positive = bounds is None and np.all(raw > 0) and np.all(test.to_numpy() > 0)
-            for use_log in (True, False):
+            lims = bounds or (-np.inf, np.inf)
+            for scale in ("log", "linear", "logit"):
                 # Each method on the scale the engine would use for it.
-                methods = [m for m in CAL_METHODS if (positive and zf.PREFERS_LOG[m]) == use_log]
+                if scale == "logit":
+                    methods = list(CAL_METHODS) if bounds is not None else []
+                else:
+                    methods = [m for m in CAL_METHODS if (positive and zf.PREFERS_LOG[m]) == (scale == "log")]
                 if not methods:
                     continue
-                x = np.log(raw) if use_log else raw
-                a = np.log(test.to_numpy()) if use_log else test.to_numpy()
+                x, a = to_scale(scale, raw, lims), to_scale(scale, test.to_numpy(), lims)
                 paths, _ = zf._base_paths(yrs, x, int(h[-1]), wanted=methods)
                 d = float(np.mean(np.abs(np.diff(x)) / np.diff(yrs)))
-                lvl = 1.0 if use_log else max(float(np.mean(np.abs(x))), 1e-9)
+                lvl = max(float(np.mean(np.abs(x))), 1e-9) if scale == "linear" else 1.0
                 for m in methods:
                     if m not in paths:
                         continue
                     fo = paths[m][h - 1]
-                    if bounds is not None:
+                    if scale == "linear" and bounds is not None:
                         fo = np.clip(fo, *bounds)
-                    back_f, back_a = (np.exp(fo), np.exp(a)) if use_log else (fo, a)
-                    sm = smape(back_f, back_a)
+                    sm = smape(from_scale(scale, fo, lims), test.to_numpy())
                     for j, hh in enumerate(h):
                         rows.append((group, m, len(raw), int(hh), float(a[j] - fo[j]), float(sm[j]),
-                                     d, lvl, f"{s['key']}|{origin}|{length}", float(fo[j]), float(a[j]),
-                                     use_log, *(bounds or (-np.inf, np.inf))))
+                                     d, lvl, f"{s['key']}|{origin}|{length}", float(fo[j]),
+                                     float(test.to_numpy()[j]), scale, *lims))
     return rows
 
 
-WINDOW_COLUMNS = ["group", "method", "n", "h", "err", "smape", "d", "lvl", "window", "f", "a",
-                  "log", "lo", "hi"]
+WINDOW_COLUMNS = ["group", "method", "n", "h", "err", "smape", "d", "lvl", "window", "f", "actual",
+                  "scale", "lo", "hi"]
+
+
+def to_scale(scale: str, v: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """Values on a working scale ("linear", "log" or "logit" between ``bounds``)."""
+    return np.log(v) if scale == "log" else zf.to_logit(v, bounds) if scale == "logit" else v
+
+
+def from_scale(scale: str, x: np.ndarray, bounds) -> np.ndarray:
+    """Inverse of :func:`to_scale`, clipped to ``bounds`` (a pair of numbers or of arrays)."""
+    v = np.exp(x) if scale == "log" else zf.from_logit(x, bounds) if scale == "logit" else x
+    return np.clip(v, *bounds)
 
 
 def error_tables(gm: pd.DataFrame) -> dict[str, dict]:
@@ -412,6 +442,10 @@ def calibrate(win: pd.DataFrame, design: dict | None = None) -> dict:
     win = win.assign(bucket=win["n"].map(zf.obs_bucket))
     for group, gg in win.groupby("group"):
         variant = VARIANTS[design.get(group, "shipped")]
+        # Each variant takes the rows of its working scale (only bounded series have logit rows).
+        gg = gg[(gg["scale"] == "logit") == (variant["scale"] == "logit")]
+        if variant["scale"] == "logit":
+            out.setdefault("logit", {})[group] = True
         # Volatility prior: median relative mean absolute yearly change of the windows.
         per_window = gg.drop_duplicates("window")
         prior = float(np.median(per_window["d"] / per_window["lvl"]))
@@ -419,7 +453,7 @@ def calibrate(win: pd.DataFrame, design: dict | None = None) -> dict:
         scale = (per_window.set_index("window").pipe(
             lambda w: ((w["n"] - 1) * w["d"] + zf.PRIOR_WEIGHT * prior * w["lvl"])
             / (w["n"] - 1 + zf.PRIOR_WEIGHT)))
-        gg = gg.assign(scale=gg["window"].map(scale), err=gg["err"] / gg["window"].map(scale))
+        gg = gg.assign(s=gg["window"].map(scale), err=gg["err"] / gg["window"].map(scale))
         auto = choose_methods(gg)
         out["auto"][group] = auto
         out["methods"][group] = {}
@@ -446,10 +480,12 @@ def median_point_helps(win: pd.DataFrame, auto: dict[str, str], tables: dict) ->
     i50 = PROBS.index(0.5)
     med = [tables[m][zf._nearest_bucket(tables[m], n)]["quantiles"][h - 1][i50]
            for m, n, h in zip(w["method"], w["n"], w["h"])]
-    shifted = w["f"] + w["scale"] * np.asarray(med)
-    back = np.clip(np.where(w["log"], np.exp(shifted), shifted), w["lo"], w["hi"])
-    actual = np.where(w["log"], np.exp(w["a"]), w["a"])
-    return bool(np.mean(smape(back, actual)) < w["smape"].mean())
+    shifted = (w["f"] + w["s"] * np.asarray(med)).to_numpy()
+    back = np.empty(len(w))
+    for scale in w["scale"].unique():
+        rows = (w["scale"] == scale).to_numpy()
+        back[rows] = from_scale(scale, shifted[rows], (w["lo"].to_numpy()[rows], w["hi"].to_numpy()[rows]))
+    return bool(np.mean(smape(back, w["actual"])) < w["smape"].mean())
 
 
 def choose_methods(win: pd.DataFrame, margin: float = AUTO_MARGIN) -> dict[str, str]:
@@ -513,7 +549,7 @@ def select(series: list[dict], workers: int) -> tuple[str, pd.DataFrame, int]:
     The tuning provinces split into two folds (:func:`inner_folds`); each
     variant is calibrated on one fold's windows and scored on the other
     fold's cases (origins 2014 and 2017, both regimes), and vice versa. The
-    checking provinces are not read.
+    checking provinces are not read. The choice is among :data:`CANDIDATES`.
     """
     fold = inner_folds(series)
     tune = [s for s in series if s["part"] == "tune"]
@@ -537,7 +573,7 @@ def select(series: list[dict], workers: int) -> tuple[str, pd.DataFrame, int]:
              "zjplan": sm, **peers[i], "k": int(np.sum(r["inside"])), "n": len(r["inside"])}
             for (variant, idx), res in zip(meta, scored) for i, (sm, r) in zip(idx, res)]
     summary = cv_summary(pd.DataFrame(rows))
-    return choose_variant(summary), summary, len(tcases)
+    return choose_variant(summary.loc[list(CANDIDATES)]), summary, len(tcases)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -778,8 +814,8 @@ def selected_variant(series: list[dict], win: pd.DataFrame, res: list[dict], acc
     return [
         f"## Variant chosen by inner cross-validation: {SELECTED} (not shipped)",
         "",
-        f"`--select` (`cn_provinces_selection.md`) chose `{SELECTED}` for the bounded group on the tuning "
-        "provinces alone. It is shipped only if it is no worse than the shipped design, cell by cell "
+        f"`--select` (`cn_provinces_selection.md`) chose `{SELECTED}` among the linear variants of the "
+        "bounded group, on the tuning provinces alone. It is shipped only if it is no worse than the shipped design, cell by cell "
         "(coverage distance from 80 % and sMAPE), on the checking half and in the swapped run. Scored "
         "once on the same cases as the table above (calibrated on the same tuning windows); amounts are "
         "unchanged:",
@@ -795,11 +831,45 @@ def selected_variant(series: list[dict], win: pd.DataFrame, res: list[dict], acc
     ]
 
 
+def logit_lines(path: Path | None = None) -> list[str]:
+    """Report lines on the logit working scale, from the last ``--select`` (its JSON record);
+    none without that record."""
+    path = RESULTS_SELECTION.with_suffix(".json") if path is None else path
+    if not path.is_file():
+        return []
+    rec = json.loads(path.read_text(encoding="utf-8"))
+    fig = rec["summary"]
+    logit = [v for v in rec["candidates"] if VARIANTS[v]["scale"] == "logit"]
+    nearest = min(logit, key=lambda v: fig[v]["coverage distance"])
+    accurate = min(logit, key=lambda v: fig[v]["sMAPE gap"])
+    won = VARIANTS[rec["chosen"]]["scale"] == "logit"
+
+    def figs(v):
+        return f"{fig[v]['coverage distance']:.2f} and {fig[v]['sMAPE gap']:+.2f}"
+    return [
+        "## Logit working scale for percentages" + ("" if won else " (not chosen, not shipped)"),
+        "",
+        "Six variants of the bounded group work on the logit of a percentage's place between its bounds "
+        "(fitted, scaled, calibrated and simulated there, then mapped back; `zjplan.forecasting.to_logit`). "
+        "`--select` compared them with the shipped design on the tuning provinces alone "
+        f"(`cn_provinces_selection.md`) and chose `{rec['chosen']}`. Mean coverage distance from 80 % "
+        "(points) and mean sMAPE gap to the best peer over the six cells: shipped design "
+        f"{figs('shipped')}; logit variant nearest 80 % (`{nearest}`) {figs(nearest)}; most accurate "
+        f"logit variant (`{accurate}`) {figs(accurate)}. "
+        + ("The logit scale won there; whether it was shipped is said above." if won else
+           "A variant is run on the checking half and swapped only if it wins there, so the logit scale "
+           "was not scored on this half and is not shipped; the engine keeps the option, off in the "
+           "shipped calibration."),
+        "",
+    ]
+
+
 def write_selection(args) -> int:
     """``--select``: run :func:`select` and write its report."""
     t0 = time.perf_counter()
     series = series_list(load(args.data))
     chosen, summary, n_cases = select(series, args.workers)
+    over_all = choose_variant(summary)
     fold = inner_folds(series)
     elapsed = time.perf_counter() - t0
     out = args.out or RESULTS_SELECTION
@@ -817,30 +887,47 @@ def write_selection(args) -> int:
         "that was more accurate on the calibration windows, 'off' keeps the naive point; `pool` "
         f"'none' keeps each length bucket's error quantiles, 'shrink' shrinks them towards the "
         f"quantiles of all lengths pooled ({SHRINK_WINDOWS:g} windows of weight), 'pooled' uses the "
-        "pooled ones for every length.",
+        "pooled ones for every length; `scale` 'linear' works on the percentages themselves, 'logit' "
+        "on the logit of their place between the bounds, logit((x - lo)/(hi - lo)), where every "
+        "method is fitted, the series scaled, the errors calibrated and the paths simulated before "
+        f"mapping back (a value at or beyond a bound is moved {zf.LOGIT_EPS:g} of the range inside it).",
         "",
-        "| variant | median_point | pool |",
-        "|---|---|---|",
-        *(f"| {v} | {d['median_point']} | {d['pool']} |" for v, d in VARIANTS.items()),
+        "| variant | median_point | pool | scale | candidate |",
+        "|---|---|---|---|---|",
+        *(f"| {v} | {d['median_point']} | {d['pool']} | {d['scale']} | {'yes' if v in CANDIDATES else 'no'} |"
+          for v, d in VARIANTS.items()),
         "",
         "**Criterion, fixed before any figure was computed:** the smallest mean distance of the 80 % "
-        "coverage from 80 % over the six kind x regime cells; variants within "
+        "coverage from 80 % over the six kind x regime cells (amounts keep the shipped design, so "
+        "their two cells are the same in every variant and only dilute the mean); variants within "
         f"{CV_TIE:g} points of it count as equal, and among them the smallest mean sMAPE gap "
         "(zjplan minus the best of naive, Theta and damped ETS) over the cells wins. Equal gaps "
         "(variants with the same points) go to the smaller coverage distance: that tie-break was added "
         "after the first run of this comparison, in which three variants with the naive point tied "
-        "exactly and the first by name won.",
+        "exactly and the first by name won. The candidates are the shipped design and the six logit "
+        "variants; the other linear variants were chosen among earlier (`shrink_no_median`, scored once "
+        "on each half and not shipped) and are scored again for the record only. The logit scale wins "
+        "if the chosen candidate is a logit variant; only then is it run on the checking half and "
+        "swapped.",
         "",
         markdown(summary),
         "",
-        f"- chosen: **{chosen}**. The bounded group's entry of `DESIGN` in this script, which "
-        "`--calibrate` and `--swap` use, is set by hand from this line; whether the choice was shipped "
+        f"- chosen among the candidates: **{chosen}**"
+        + (" (logit scale)." if VARIANTS[chosen]["scale"] == "logit" else " (no logit variant won).")
+        + f" Over all {len(VARIANTS)} variants the same criterion would choose `{over_all}`.",
+        f"- the bounded group's entry of `DESIGN` in this script, which "
+        "`--calibrate` and `--swap` use, is set by hand from the line above; whether the choice was shipped "
         "is decided on the checking half and said in `cn_provinces.md`.",
         f"- run time: {elapsed:.1f} s with {args.workers} workers.",
         "",
     ])
     print(text)
     atomic_write(out, text.encode("utf-8"))
+    # Machine-readable record of the choice, read by the main report (logit_lines).
+    record = {"chosen": chosen, "over_all": over_all, "candidates": list(CANDIDATES),
+              "summary": {v: {"coverage distance": round(float(r["coverage distance"]), 4),
+                              "sMAPE gap": round(float(r["sMAPE gap"]), 4)} for v, r in summary.iterrows()}}
+    atomic_write(out.with_suffix(".json"), (json.dumps(record, indent=1) + "\n").encode("utf-8"))
     return 0
 
 
@@ -953,6 +1040,7 @@ def main(argv=None) -> int:
         markdown(acc),
         "",
         *selected,
+        *logit_lines(),
         "## P(meet) calibration for plan-like targets",
         "",
         "Targets: the fitting window's own yearly growth times 0.5, 1 and 1.5, carried from the last "

@@ -1,6 +1,7 @@
 """Tests of the provincial benchmark's uncertainty and variant-selection code
 (benchmarks/cn_provinces.py) on hand-built and seeded synthetic inputs."""
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +205,65 @@ def test_main_rejects_two_modes(capsys):
     with pytest.raises(SystemExit):
         cnp.main(["--swap", "--select"])
     assert "use at most one of --calibrate, --swap and --select" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# The logit working scale of the bounded group
+# ---------------------------------------------------------------------------
+def test_window_errors_score_bounded_series_on_both_scales():
+    y = pd.Series([10.0, 11.0, 12.5, 12.0, 13.5, 14.0, 15.2, 15.0, 16.1, 17.0], index=range(2010, 2020))
+    rows = pd.DataFrame(cnp.window_errors({"y": y, "bounds": (0.0, 100.0), "key": "t/v/p"}),
+                        columns=cnp.WINDOW_COLUMNS)
+    logit = rows[rows["scale"] == "logit"]
+    assert set(rows["scale"]) == {"linear", "logit"}
+    assert set(logit["method"]) == set(cnp.CAL_METHODS)
+    # Logit rows: errors in logit units, prior level 1, actuals kept on the original scale.
+    one = logit[(logit["method"] == "naive") & (logit["window"] == "t/v/p|2015|3") & (logit["h"] == 2)].iloc[0]
+    # Origin 2015 (14.0), two years ahead 2017 (15.0): logit(0.15) - logit(0.14).
+    assert_allclose(one["err"], np.log(0.15 / 0.85) - np.log(0.14 / 0.86), rtol=1e-10)
+    assert one["lvl"] == 1.0 and one["actual"] == 15.0
+    unbounded = pd.DataFrame(cnp.window_errors({"y": y, "bounds": None, "key": "t/v/q"}),
+                             columns=cnp.WINDOW_COLUMNS)
+    assert set(unbounded["scale"]) == {"log", "linear"}
+
+
+@pytest.mark.parametrize("scale, bounds", [("linear", (0.0, 100.0)), ("log", (-np.inf, np.inf)),
+                                           ("logit", (0.0, 100.0)), ("logit", (-5.0, 20.0))])
+def test_to_scale_and_back(scale, bounds):
+    v = np.array([0.5, 3.0, 12.0, 19.5])
+    assert_allclose(cnp.from_scale(scale, cnp.to_scale(scale, v, bounds), bounds), v, rtol=1e-10)
+    assert cnp.from_scale("linear", np.array([-3.0, 120.0]), (0.0, 100.0)).tolist() == [0.0, 100.0]
+
+
+def test_calibrate_logit_variant(windows):
+    shipped = cnp.calibrate(windows, {"bounded": "shipped"})
+    logit = cnp.calibrate(windows, {"bounded": "logit_no_median"})
+    assert "logit" not in shipped  # the shipped file stays as it was
+    assert logit["logit"] == {"bounded": True} and logit["median_point"]["bounded"] is False
+    # The prior is the median mean absolute yearly change of the windows in logit units.
+    lw = windows[(windows["scale"] == "logit")].drop_duplicates("window")
+    assert_allclose(logit["prior_scale"]["bounded"], round(float(np.median(lw["d"])), 5))
+    assert logit["prior_scale"]["bounded"] != shipped["prior_scale"]["bounded"]
+
+
+def test_candidates_are_the_shipped_design_and_the_logit_variants():
+    assert cnp.CANDIDATES == ("shipped", "logit", "logit_no_median", "logit_shrink",
+                              "logit_shrink_no_median", "logit_pooled", "logit_pooled_no_median")
+    assert all(cnp.VARIANTS[v]["scale"] == "logit" for v in cnp.CANDIDATES[1:])
+
+
+def test_logit_lines_from_the_selection_record(tmp_path):
+    assert cnp.logit_lines(tmp_path / "absent.json") == []
+    summary = {v: {"coverage distance": 4.0, "sMAPE gap": -1.0} for v in cnp.VARIANTS}
+    summary["logit_shrink"] = {"coverage distance": 5.5, "sMAPE gap": -1.7}
+    summary["shipped"] = {"coverage distance": 3.9, "sMAPE gap": -1.2}
+    for v in ("logit", "logit_no_median", "logit_pooled", "logit_pooled_no_median", "logit_shrink_no_median"):
+        summary[v] = {"coverage distance": 6.0, "sMAPE gap": -1.9}
+    path = tmp_path / "sel.json"
+    path.write_text(json.dumps({"chosen": "shipped", "candidates": list(cnp.CANDIDATES), "summary": summary}))
+    text = "\n".join(cnp.logit_lines(path))
+    assert "(not chosen, not shipped)" in text
+    assert "chose `shipped`." in text and "shipped design 3.90 and -1.20;" in text
+    assert "logit variant nearest 80 % (`logit_shrink`) 5.50 and -1.70;" in text
+    # Ties in the gap go to the first candidate in order: logit.
+    assert "most accurate logit variant (`logit`) 6.00 and -1.90." in text
