@@ -204,6 +204,15 @@ def test_no_pace_from_here_once_a_bound_settled_the_target():
     assert text.startswith("未达到目标") and "此后每年需变化" not in text   # ... is not said after the end
 
 
+def test_no_fan_on_the_indicator_page_once_a_bound_settled_the_target():
+    from zjplan import report
+
+    settled = report.indicator_context(1, 2025)
+    assert settled.status == "not_met" and settled.forecast is None
+    assert settled.result["outcome"]["bound"] == "upper"
+    assert report.indicator_context(1, 2024).forecast is not None      # before the target year: the model's view
+
+
 @pytest.mark.parametrize("value, up, text", [(33.0657, True, "33.07"), (33.061, True, "33.07"), (33.3, True, "33.30"),
                                              (0.2343, False, "0.23"), (0.239, False, "0.23"), (1.3, False, "1.30")])
 def test_a_printed_bound_is_rounded_outward(value, up, text):

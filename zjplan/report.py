@@ -557,11 +557,12 @@ def indicator_context(indicator, as_of: int, level: float = 0.8, lang: str = "bo
     rows = p[p["indicator_id"] == ind.id]
     s = data.series(ind.id, as_of=as_of, deflator=deflator, **where)
     prog = assessment.progress(s, ind, as_of=as_of, raw_folder=raw_folder)
-    fc = None
-    if ind.is_quantitative and len(s):
-        fc = assessment.forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator, **where)
     card_row = assessment.assess(as_of=as_of, level=level, seed=seed, deflator=deflator, only=[ind.id], **where).loc[ind.id]
     status = card_row["status"]
+    fc = None
+    # as in the brief's small multiples: no fan where a bound settled the target
+    if ind.is_quantitative and len(s) and not card_row.get("outcome_bound"):
+        fc = assessment.forecast(ind.id, as_of=as_of, level=level, seed=seed, deflator=deflator, **where)
 
     nominal = price_table = None
     if ind.price_basis == "constant_2019" and ind.deflate_as != "none":
