@@ -485,14 +485,15 @@ def outcome_line(row, lang: str) -> str:
     kind = [figure_kind(row["outcome_figure_status"], row["outcome_source"], raw, k, row.attrs.get("definitions"))
             for k in ("zh", "en")]
     figure = (f"{kind[0]}{status[0]}", f"{status[1]}, {kind[1]}")
+    if row.get("outcome_bound"):
+        return join(*_bound_outcome_text(row, ind, raw, figure), lang)
     value = value_text(ind, row["outcome_value"])
     margin = row["outcome_margin"]
-    unit_zh = "个百分点" if ind.unit == "%" else ind.unit
-    unit_en = "percentage points" if ind.unit == "%" else ind.unit_en
+    pct_zh, pts_zh, pct_en, pts_en = _units(ind)
     what_zh = "2020—2025年年均增速" if ind.target_kind == "average_growth" else "2025年"
     what_en = "average growth 2020–2025" if ind.target_kind == "average_growth" else "2025"
-    gap = f"{fmt(abs(margin), digits(ind))}{unit_zh}"
-    gap_en = f"{fmt(abs(margin), digits(ind))} {unit_en}"
+    gap = f"{fmt(abs(margin), digits(ind))}{pts_zh}"
+    gap_en = f"{fmt(abs(margin), digits(ind))}{pts_en}"
     if ind.comparator == "<":
         side_zh = f"低于上限{ind.target_text.lstrip('<')}{gap}" if margin < 0 else f"超出上限{ind.target_text.lstrip('<')}{gap}"
         side_en = f"{gap_en} {'below' if margin < 0 else 'above'} the ceiling {ind.target_text.lstrip('<')}"
@@ -502,11 +503,8 @@ def outcome_line(row, lang: str) -> str:
         side_zh, side_en = f"比目标{ind.target_text}低{gap}", f"{gap_en} short of the target {ind.target_text}"
     else:
         side_zh, side_en = f"恰好达到目标{ind.target_text}", f"exactly the target {ind.target_text}"
-    pct = "%" if ind.unit == "%" else ind.unit
-    if row.get("outcome_bound"):
-        return join(*_bound_outcome_text(row, ind, raw, figure), lang)
-    zh = [f"{terms.STATUS_LABELS[word][0]}：{what_zh}{value}{pct}（{figure[0]}），{side_zh}。"]
-    en = [f"{terms.STATUS_LABELS[word][1].capitalize()}: {what_en} {value}{'%' if ind.unit == '%' else ' ' + ind.unit_en} ({figure[1]}), {side_en}."]
+    zh = [f"{terms.STATUS_LABELS[word][0]}：{what_zh}{value}{pct_zh}（{figure[0]}），{side_zh}。"]
+    en = [f"{terms.STATUS_LABELS[word][1].capitalize()}: {what_en} {value}{pct_en} ({figure[1]}), {side_en}."]
     if row["outcome_proxy"]:
         zh.append("按替代指标判断。")
         en.append("Judged on a proxy.")
@@ -515,6 +513,13 @@ def outcome_line(row, lang: str) -> str:
         zh.append(f"此前公报初步数为{old}，按初步数为{terms.STATUS_LABELS[row['outcome_superseded']][0]}。")
         en.append(f"The bulletin's preliminary figure was {old}: {terms.STATUS_LABELS[row['outcome_superseded']][1]} on that figure.")
     return join(zh, en, lang)
+
+
+def _units(ind: Indicator) -> tuple[str, str, str, str]:
+    """What follows a value and a gap, in Chinese then English: %, 个百分点 for a share."""
+    if ind.unit == "%":
+        return "%", "个百分点", "%", " percentage points"
+    return ind.unit, ind.unit, " " + ind.unit_en, " " + ind.unit_en
 
 
 def _outward(value: float, decimals: int, up: bool) -> str:
@@ -536,8 +541,7 @@ def _bound_outcome_text(row, ind, raw, figure: tuple[str, str]) -> tuple[list, l
     d = digits(ind) + 1
     value = _outward(float(row["outcome_value"]), d, up=upper)
     gap = _outward(abs(float(row["outcome_margin"])), d, up=False)
-    pct_zh, pts_zh = ("%", "个百分点") if ind.unit == "%" else (ind.unit, ind.unit)
-    pct_en, pts_en = ("%", " percentage points") if ind.unit == "%" else (" " + ind.unit_en, " " + ind.unit_en)
+    pct_zh, pts_zh, pct_en, pts_en = _units(ind)
     cap = ind.target_text.lstrip("<")
     if ind.comparator == "<":
         side_zh = f"低于上限{cap}至少{gap}{pts_zh}" if upper else f"超出上限{cap}至少{gap}{pts_zh}"

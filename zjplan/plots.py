@@ -197,13 +197,19 @@ def _clean_history(history: pd.Series | None) -> pd.Series:
     return s.sort_index()
 
 
+def _rows_by_year(panel_rows: pd.DataFrame) -> pd.DataFrame:
+    """The panel rows with a value, one per int year."""
+    rows = panel_rows.dropna(subset=["value"]).drop_duplicates("year", keep="last").set_index("year")
+    rows.index = rows.index.astype(int)
+    return rows
+
+
 def _point_kinds(history: pd.Series, panel_rows: pd.DataFrame | None) -> pd.Series:
     """published / derived / proxy for each year of ``history`` (published without rows)."""
     kinds = pd.Series("published", index=history.index, dtype=object)
     if panel_rows is None or panel_rows.empty:
         return kinds
-    rows = panel_rows.dropna(subset=["value"]).drop_duplicates("year", keep="last").set_index("year")
-    rows.index = rows.index.astype(int)
+    rows = _rows_by_year(panel_rows)
     common = kinds.index.intersection(rows.index)
     # A proxy is flagged before derived: a derived proxy is still a different measure.
     kinds[common] = np.where(rows.loc[common, "proxy"].astype(bool), "proxy",
@@ -274,9 +280,7 @@ def _series_runs(history: pd.Series, panel_rows: pd.DataFrame | None) -> list[pd
     another scope): a change of measure is not a movement of the indicator."""
     if panel_rows is None or panel_rows.empty or not len(history):
         return [history] if len(history) else []
-    rows = panel_rows.dropna(subset=["value"]).drop_duplicates("year", keep="last").set_index("year")
-    rows.index = rows.index.astype(int)
-    names = rows["series"].reindex(history.index).fillna("")
+    names = _rows_by_year(panel_rows)["series"].reindex(history.index).fillna("")
     cuts = (names != names.shift()).cumsum()
     return [history[cuts == k] for k in cuts.unique()]
 
