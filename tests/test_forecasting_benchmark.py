@@ -8,6 +8,7 @@ import numpy as np
 from numpy.testing import assert_allclose
 import pandas as pd
 import pytest
+from scipy.special import ndtri
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "cn_provinces.py"
 _spec = importlib.util.spec_from_file_location("cn_provinces_bench", _PATH)
@@ -157,6 +158,93 @@ def test_calibrate_variants_of_the_bounded_group(windows):
 def test_calibrate_rejects_an_unknown_variant(windows):
     with pytest.raises(KeyError, match="no_such_variant"):
         cnp.calibrate(windows, {"bounded": "no_such_variant"})
+
+
+# ---------------------------------------------------------------------------
+# Stretch of the error quantiles: leave-one-province-out coverage
+# ---------------------------------------------------------------------------
+def _lopo_rows(errors_by_province, method="naive", bucket="3", h=1):
+    return pd.DataFrame([{"method": method, "bucket": bucket, "h": h, "err": float(e),
+                          "window": f"t/v/{p}|2014|3"} for p, errs in errors_by_province.items()
+                         for e in errs])
+
+
+def test_lopo_spread_hand_computed():
+    # Province A's errors are an even grid on [-1, 1] (40 points, k/39 for odd k); B's are twice
+    # them. Held out, A is scored on B's quantiles (q10, q50, q90 = -1.6, 0, 1.6): all 40 inside
+    # for any factor >= 0.625. B is scored on A's (-0.8, 0, 0.8): inside iff |e| <= 0.4 c.
+    # Unstretched (c = 1): 16 of B's 40 (k <= 15), coverage (40 + 16) / 80 = 0.7. 80 % needs 24 of
+    # B's 40, |e| <= 23/39, so c >= 23 / (39 * 0.4) = 1.474: the grid's first such factor is 1.48.
+    grid = np.linspace(-1, 1, 40)
+    win = _lopo_rows({"pA": grid, "pB": 2 * grid})
+    factor, unstretched = cnp.lopo_spread(win, {"3": "naive"})
+    assert factor == pytest.approx(1.48)
+    assert unstretched == pytest.approx(0.7)
+
+
+def test_lopo_spread_counts_only_autos_method_and_big_enough_cells():
+    grid = np.linspace(-1, 1, 40)
+    win = _lopo_rows({"pA": grid, "pB": 2 * grid})
+    other = _lopo_rows({"pA": 50 * grid, "pB": grid}, method="theta")
+    small = _lopo_rows({"pA": grid[:20], "pB": 9 * grid[:20]}, h=2)  # 20 others: left out
+    assert cnp.lopo_spread(pd.concat([win, other, small]), {"3": "naive"}) == cnp.lopo_spread(win, {"3": "naive"})
+    assert cnp.lopo_spread(small, {"3": "naive"})[0] == 1.0  # nothing to score: no stretch
+
+
+def test_lopo_spread_is_one_for_alike_provinces_and_grows_with_their_differences():
+    # Every province has the same errors (normal scores of 400 points) times its own scale.
+    z = ndtri((np.arange(400) + 0.5) / 400)
+
+    def spread(n_provinces, log_range):
+        scales = np.exp(np.linspace(-log_range, log_range, n_provinces))
+        return cnp.lopo_spread(_lopo_rows({f"p{i:02d}": z * s for i, s in enumerate(scales)}),
+                               {"3": "naive"})
+    # Alike provinces: the others' quantiles are the held-out one's, exactly 80 % inside.
+    assert spread(6, 0.0) == (1.0, 0.8)
+    # A held-out wide province falls outside the others' narrower band more often than a narrow
+    # one gains: coverage below 80 %, more so the more the provinces differ and the fewer they are.
+    factors = {(n, r): spread(n, r) for n in (4, 12) for r in (0.5, 1.0)}
+    assert all(f > 1.0 and c < 0.8 for f, c in factors.values())
+    assert factors[(4, 1.0)][0] > factors[(4, 0.5)][0] and factors[(12, 1.0)][0] > factors[(12, 0.5)][0]
+    assert factors[(4, 1.0)][0] > factors[(12, 1.0)][0]
+
+
+def test_stretch_tables_keeps_the_median():
+    probs = np.asarray(cnp.PROBS)
+    tables = {"3": {"n_windows": 50, "quantiles": [(1 + probs - 0.5).tolist()], "corr": [[1.0]]}}
+    out = cnp.stretch_tables(tables, 2.0)
+    assert_allclose(out["3"]["quantiles"], [1 + 2 * (probs - 0.5)], atol=1e-5)
+    assert out["3"]["n_windows"] == 50 and out["3"]["corr"] == [[1.0]]
+    assert tables["3"]["quantiles"][0][0] == pytest.approx(1 + probs[0] - 0.5)  # input untouched
+
+
+def test_calibrate_with_the_stretch(windows):
+    fitted = cnp.calibrate(windows, {"bounded": "shipped"})
+    stretched = cnp.calibrate(windows, {"bounded": "shipped", "spread": "lopo"})
+    assert "spread" not in fitted
+    factor = stretched["spread"]["bounded"]["factor"]
+    assert factor in cnp.SPREAD_GRID
+    i50 = cnp.PROBS.index(0.5)
+    for m, tabs in fitted["methods"]["bounded"].items():
+        for b, t in tabs.items():
+            q = np.asarray(t["quantiles"])
+            assert_allclose(stretched["methods"]["bounded"][m][b]["quantiles"],
+                            q[:, [i50]] + factor * (q - q[:, [i50]]), atol=1e-5)
+    # Points and the rest of the calibration do not move.
+    assert stretched["auto"] == fitted["auto"] and stretched["median_point"] == fitted["median_point"]
+    assert stretched["prior_scale"] == fitted["prior_scale"]
+
+
+def test_calibrate_rejects_an_unknown_spread_rule(windows):
+    with pytest.raises(KeyError, match="unknown spread rule 'wide'"):
+        cnp.calibrate(windows, {"bounded": "shipped", "spread": "wide"})
+
+
+def test_shipped_design_stretches_and_the_calibration_file_records_it():
+    assert cnp.DESIGN["spread"] == "lopo"
+    domain = json.loads(Path(cnp.zf.CALIBRATION_FILE).read_text(encoding="utf-8"))["domain"]
+    assert set(domain["spread"]) == {"bounded", "unbounded"}
+    assert all(f["factor"] in cnp.SPREAD_GRID for f in domain["spread"].values())
 
 
 # ---------------------------------------------------------------------------
