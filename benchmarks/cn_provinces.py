@@ -31,7 +31,9 @@ of the last 3 points and of all history ending at every origin 2012-2017
 (the origins whose 6 following years are published), scored on those years.
 From them it fits, per group (bounded or not) the volatility prior, the
 method of ``auto`` per length, the scaled-error quantiles per length and
-horizon, and whether the point moves to the median of the paths. Every figure
+horizon (stretched about their median by the factor that gives 80 %
+leave-one-province-out coverage, :func:`lopo_spread`), and whether the point
+moves to the median of the paths. Every figure
 in the report comes from the checking provinces at the README's two origins;
 the same cases with the M3 calibration are shown for comparison.
 
@@ -44,11 +46,12 @@ memory on the checking provinces, scored on the tuning ones), written to
 ``cn_provinces_swapped.md``; the shipped calibration is not touched.
 
 ``--select`` chooses the bounded group's calibration variant
-(:data:`VARIANTS`) by inner cross-validation on the tuning provinces only
-(two folds alternating by name; criterion in :func:`choose_variant`, among
-:data:`CANDIDATES`: the shipped design and the variants on the logit working
-scale), written to ``cn_provinces_selection.md`` and, for the main report,
-``cn_provinces_selection.json``; the choice is recorded in :data:`DESIGN`,
+(:data:`VARIANTS`) and the spread rule (:data:`SPREAD_DESIGNS`) by inner
+cross-validation on the tuning provinces only (two folds alternating by name;
+criterion in :func:`choose_variant`, among :data:`CANDIDATES`: the shipped
+design and the variants on the logit working scale), written to
+``cn_provinces_selection.md`` and, for the main report,
+``cn_provinces_selection.json``; the choices are recorded in :data:`DESIGN`,
 which ``--calibrate`` and ``--swap`` use.
 
 Usage::
@@ -508,7 +511,8 @@ def lopo_spread(win: pd.DataFrame, auto: dict[str, str], level: float = LEVEL,
         The smallest factor of ``grid`` whose leave-one-province-out
         coverage reaches ``level`` (the largest if none does).
     coverage : float
-        That coverage without stretching (factor 1), for the record.
+        The leave-one-province-out coverage at factor 1 (the quantiles as
+        fitted), for the record.
 
     Notes
     -----
@@ -519,10 +523,12 @@ def lopo_spread(win: pd.DataFrame, auto: dict[str, str], level: float = LEVEL,
     leaves such horizons out). With factor :math:`c` the interval is
     :math:`[q_{1/2} + c (q_\alpha - q_{1/2}),\ q_{1/2} + c (q_{1-\alpha} - q_{1/2})]`.
     Quantiles fitted on a few provinces cover a new province less often than
-    their nominal level, because errors are alike within a province (shared
-    shocks, one statistical office) and the tails are estimated from few
-    independent clusters; the factor makes the calibration windows'
-    coverage of a held-out province the nominal one. This is the cluster
+    their nominal level: errors are alike within a province (shared shocks,
+    one statistical office) and differ between provinces, and a held-out
+    wide province falls outside the others' band more often than a narrow
+    one gains inside it, the more so the fewer the provinces. The factor
+    makes the calibration windows' coverage of a held-out province the
+    nominal one. This is the cluster
     analogue of the cross-validation (jackknife+) intervals of Barber et al.
     (2021), applied to a stretch of the empirical quantiles.
     """
