@@ -138,6 +138,9 @@ RESULTS_SELECTION = REPO / "benchmarks" / "results" / "cn_provinces_selection.md
 #: (the default of a design without the key) keeps them as fitted.
 DESIGN = {"bounded": "shipped", "unbounded": "shipped", "spread": "lopo"}
 SPREADS = ("none", "lopo")
+STRETCH_WHY = ("Quantiles fitted on a few provinces cover a new province less often than they say: "
+               "errors are alike within a province and differ between provinces, and a held-out wide "
+               "province falls outside the others' band more often than a narrow one gains inside it.")
 SPREAD_GRID = np.round(np.arange(0.5, 2.0001, 0.01), 2)  # candidate stretch factors
 #: Variant of the bounded group chosen by --select among the linear variants (the first
 #: comparison; over all variants the criterion still chooses it). While it differs from
@@ -927,9 +930,8 @@ def spread_lines(series: list[dict], win: pd.DataFrame, acc: pd.DataFrame, domai
     return [
         "## Spread of the error quantiles",
         "",
-        "Quantiles fitted on a few provinces cover a new province less often than they say: errors are "
-        "alike within a province, so the tails rest on few independent clusters. Each group's tables "
-        "are therefore stretched about their median by the smallest factor whose leave-one-province-out "
+        STRETCH_WHY + " Each group's tables are therefore stretched about their median by the "
+        "smallest factor whose leave-one-province-out "
         "coverage of the 80 % interval, on the calibration windows, reaches 80 % (`lopo_spread`): "
         + "; ".join(f"{g} {f['factor']:.2f} (coverage as fitted {100 * f['lopo_coverage_unstretched']:.1f} %)"
                     for g, f in factors.items()) + ". Points are unchanged (the median stays). "
@@ -1073,9 +1075,8 @@ def write_selection(args) -> int:
         "",
         "## Spread of the error quantiles (both groups)",
         "",
-        "Added after the comparison above, whose variants keep their quantiles as fitted. Quantiles "
-        "fitted on a few provinces cover a new province less often than they say: errors are alike "
-        "within a province, so the tails rest on few independent clusters. `shipped_lopo` stretches "
+        "Added after the comparison above, whose variants keep their quantiles as fitted. "
+        + STRETCH_WHY + " `shipped_lopo` stretches "
         "every table of each group about its median by one factor per group, the smallest (on a grid "
         f"of {SPREAD_GRID[1] - SPREAD_GRID[0]:.2f}) whose leave-one-province-out coverage of the 80 % "
         "interval on the calibration windows of the fold reaches 80 % (`lopo_spread`); `shipped` keeps "
