@@ -913,6 +913,13 @@ def score_design(series: list[dict], win: pd.DataFrame, design: dict, workers: i
     return pd.DataFrame({"sMAPE": g["sm"].mean(), "Cover80": 100 * g["k"].sum() / g["n"].sum()})
 
 
+def selection_record(path: Path | None = None) -> dict:
+    """The last ``--select``'s machine-readable record (``cn_provinces_selection.json``); empty
+    without one."""
+    path = RESULTS_SELECTION.with_suffix(".json") if path is None else path
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def spread_lines(series: list[dict], win: pd.DataFrame, acc: pd.DataFrame, domain: dict, workers: int,
                  path: Path | None = None) -> list[str]:
     """Report lines on the stretch of the error quantiles (:func:`lopo_spread`): its factors, the
@@ -920,9 +927,7 @@ def spread_lines(series: list[dict], win: pd.DataFrame, acc: pd.DataFrame, domai
     factors = domain.get("spread", {})
     if not factors:
         return []
-    path = RESULTS_SELECTION.with_suffix(".json") if path is None else path
-    rec = json.loads(path.read_text(encoding="utf-8")).get("spread", {}) if path.is_file() else {}
-    cv = rec.get("summary", {})
+    cv = selection_record(path).get("spread", {}).get("summary", {})
     cells = score_design(series, win, {**DESIGN, "spread": "none"}, workers)
     t = pd.DataFrame({"Cover80, stretched": acc.loc[cells.index, "Cover80"],
                       "Cover80, as fitted": cells["Cover80"]})
@@ -986,10 +991,9 @@ def selected_variant(series: list[dict], win: pd.DataFrame, res: list[dict], acc
 def logit_lines(path: Path | None = None) -> list[str]:
     """Report lines on the logit working scale, from the last ``--select`` (its JSON record);
     none without that record."""
-    path = RESULTS_SELECTION.with_suffix(".json") if path is None else path
-    if not path.is_file():
+    rec = selection_record(path)
+    if not rec:
         return []
-    rec = json.loads(path.read_text(encoding="utf-8"))
     fig = rec["summary"]
     logit = [v for v in rec["candidates"] if VARIANTS[v]["scale"] == "logit"]
     nearest = min(logit, key=lambda v: fig[v]["coverage distance"])
@@ -1091,10 +1095,10 @@ def write_selection(args) -> int:
     ])
     print(text)
     atomic_write(out, text.encode("utf-8"))
-    # Machine-readable record of the choice, read by the main report (logit_lines).
     def figures(table):
         return {v: {"coverage distance": round(float(r["coverage distance"]), 4),
                     "sMAPE gap": round(float(r["sMAPE gap"]), 4)} for v, r in table.iterrows()}
+    # Machine-readable record of the choices, read by the main report (selection_record).
     record = {"chosen": chosen, "over_all": over_all, "candidates": list(CANDIDATES),
               "summary": figures(summary),
               "spread": {"chosen": spread_chosen, "summary": figures(spread_summary)}}
